@@ -1,0 +1,239 @@
+"""The typed model of rolewatch's YAML configuration file.
+
+Unknown keys are rejected everywhere, so a typo is an error with a line number rather than a
+setting that silently does nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from config.presets import PRESETS
+
+SOURCE_TYPES = (
+    "greenhouse",
+    "lever",
+    "ashby",
+    "smartrecruiters",
+    "workable",
+    "recruitee",
+    "workday",
+    "jsonld",
+    "selectors",
+)
+SourceType = Literal[
+    "greenhouse",
+    "lever",
+    "ashby",
+    "smartrecruiters",
+    "workable",
+    "recruitee",
+    "workday",
+    "jsonld",
+    "selectors",
+]
+EventType = Literal["new", "changed", "closed", "reopened"]
+Workplace = Literal["remote", "hybrid", "onsite"]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(Strict):
+    """When a source is crawled: `{every: 2h}` or `{cron: "0 */2 * * *"}`."""
+
+    every: str | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    jitter: str | None = None
+
+    @field_validator("every", "jitter")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None and not _DURATION.match(value):
+            raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Schedule:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("give exactly one of 'every' or 'cron'")
+        return self
+
+    @property
+    def interval(self) -> timedelta | None:
+        return parse_duration(self.every) if self.every else None
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class SmtpSettings(Strict):
+    host: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+
+    @model_validator(mode="after")
+    def _tls_choice(self) -> SmtpSettings:
+        if self.ssl and self.starttls:
+            raise ValueError("choose either 'ssl' (implicit TLS) or 'starttls', not both")
+        return self
+
+
+class MailConfig(Strict):
+    transport: Literal["maildir", "smtp", "stdout"] = "maildir"
+    maildir: str = "./mail"
+    from_: str = Field("rolewatch <rolewatch@localhost>", alias="from")
+    smtp: SmtpSettings | None = None
+    subject_prefix: str = "[rolewatch]"
+    # A folder whose digest.html.j2 / digest.txt.j2 replace the built-in templates.
+    templates: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _smtp_needs_settings(self) -> MailConfig:
+        if self.transport == "smtp" and self.smtp is None:
+            raise ValueError("transport 'smtp' needs an 'smtp' section with at least 'host'")
+        return self
+
+
+class SourceConfig(Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    type: SourceType
+    board: str | None = None
+    company: str | None = None
+    urls: list[str] = []
+    schedule: Schedule = Schedule(every="2h")
+    api_base: str | None = None
+    close_after_missing: Annotated[int, Field(ge=1)] = 1
+    max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.5
+    timeout: str = "15m"
+
+    @model_validator(mode="after")
+    def _needs_board(self) -> SourceConfig:
+        if self.type in ("jsonld", "selectors"):
+            if not self.urls:
+                raise ValueError(f"a '{self.type}' source needs 'urls'")
+        elif not self.board:
+            raise ValueError(f"a '{self.type}' source needs 'board' (the board/company token)")
+        return self
+
+
+class MinSalary(Strict):
+    amount: Annotated[float, Field(ge=0)]
+    currency: str = "USD"
+    include_unknown: bool = False
+
+
+class Topic(Strict):
+    """A subject a posting is about: one `title` term, or at least `min_text` distinct `text` terms."""
+
+    title: list[str] = []
+    text: list[str] = []
+    min_text: Annotated[int, Field(ge=1)] = 3
+
+
+class WatchRule(Strict):
+    """Which postings and events a person cares about. All given conditions must hold."""
+
+    name: str
+    extends: str | None = None
+    any: list[str] = []
+    all: list[str] = []
+    none: list[str] = []
+    fields: list[Literal["title", "description", "department"]] = ["title", "description"]
+    title_any: list[str] = []
+    title_none: list[str] = []
+    regex: str | None = None
+    topic: Topic | None = None
+    workplace: list[Workplace] = []
+    min_salary: MinSalary | None = None
+    companies: list[str] = []
+    sources: list[str] = []
+    events: list[EventType] = ["new", "changed", "closed", "reopened"]
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"invalid regular expression: {error}") from None
+        return value
+
+
+class DigestSchedule(Strict):
+    immediate: bool = False
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DigestSchedule:
+        if self.immediate == (self.cron is not None):
+            raise ValueError("give either 'immediate: true' or a 'cron' expression")
+        return self
+
+
+class Recipient(Strict):
+    email: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
+    watches: list[str]
+    digest: DigestSchedule = DigestSchedule(immediate=True)
+
+
+class Config(Strict):
+    database: str = "sqlite:///rolewatch.db"
+    mail: MailConfig = MailConfig()
+    sources: list[SourceConfig] = []
+    watches: list[WatchRule] = []
+    recipients: list[Recipient] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        problems: list[str] = []
+        names = [source.name for source in self.sources]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"source name {name!r} is used more than once")
+        watch_names = {watch.name for watch in self.watches}
+        for watch in self.watches:
+            if watch.extends and watch.extends not in PRESETS and watch.extends not in watch_names:
+                known = ", ".join(sorted(PRESETS))
+                problems.append(
+                    f"watch {watch.name!r} extends unknown preset {watch.extends!r} (known: {known})"
+                )
+        for recipient in self.recipients:
+            for watch in recipient.watches:
+                if watch not in watch_names:
+                    problems.append(f"recipient {recipient.email} follows unknown watch {watch!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def watch(self, name: str) -> WatchRule:
+        for watch in self.watches:
+            if watch.name == name:
+                return watch
+        raise KeyError(name)

@@ -1,0 +1,1 @@
+"""Scrapy spiders for career boards; extraction lives in `crawler.extract` as pure functions."""

@@ -1,0 +1,34 @@
+"""Helpers shared by the extraction functions."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+
+def text_or_none(value: Any) -> str | None:
+    """A stripped string, or None for missing/blank values."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def unescape_html(value: str | None) -> str | None:
+    """Boards send descriptions entity-escaped, sometimes twice; undo until stable."""
+    if value is None:
+        return None
+    for _ in range(3):
+        unescaped = html.unescape(value)
+        if unescaped == value:
+            break
+        value = unescaped
+    return value
+
+
+def names(items: Any, key: str = "name") -> list[str]:
+    """The non-blank `key` values of a list of dicts (Greenhouse offices, departments...)."""
+    if not isinstance(items, list):
+        return []
+    found = [text_or_none(item.get(key)) for item in items if isinstance(item, dict)]
+    return [name for name in found if name]

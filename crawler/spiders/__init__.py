@@ -1,0 +1,1 @@
+"""One thin spider per board family: requests and paging only."""

@@ -1,0 +1,60 @@
+"""What every board spider shares: the source it crawls, error bookkeeping, JSON decoding."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from config.schema import SourceConfig
+from crawler.items import ExtractResult, RawPosting
+
+
+class BoardSpider(scrapy.Spider):
+    """Base for board spiders. A crawl is complete only when `listing_complete` was set after
+    the last listing page and no problem was recorded."""
+
+    default_api_base: ClassVar[str] = ""
+
+    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.problems: list[str] = []
+        self.listing_complete = False
+
+    @property
+    def api_base(self) -> str:
+        return (self.source.api_base or self.default_api_base).rstrip("/")
+
+    def record_problem(self, message: str) -> None:
+        self.problems.append(message)
+        self.logger.warning("%s: %s", self.source.name, message)
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("rolewatch/problems")
+
+    def listing_failed(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        self.record_problem(f"listing {url} failed: {failure.getErrorMessage()}")
+
+    def decode_json(self, response: Response) -> Any | None:
+        try:
+            return json.loads(response.body)
+        except ValueError as error:
+            self.record_problem(f"{response.url}: response is not valid JSON ({error})")
+            return None
+
+    def emit(self, result: ExtractResult) -> Iterator[RawPosting]:
+        stats = self.crawler.stats
+        for reason in result.dropped:
+            self.logger.info("%s: dropped posting %s", self.source.name, reason)
+        if stats:
+            stats.inc_value("rolewatch/dropped", len(result.dropped))
+            stats.inc_value("rolewatch/postings", len(result.postings))
+        if result.incomplete_reason:
+            self.record_problem(result.incomplete_reason)
+        yield from result.postings

@@ -1,0 +1,1 @@
+"""Alembic migrations for rolewatch's schema; run with `rolewatch db upgrade`."""

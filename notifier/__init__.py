@@ -1,0 +1,1 @@
+"""Watch rules, the outbox, digest rendering and mail transports."""

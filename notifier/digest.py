@@ -1,0 +1,235 @@
+"""Digest runs: claim a recipient's pending outbox items, render, send, mark sent.
+
+Items are claimed into a `Digest` row (with its Message-ID) before sending; if sending fails
+the digest keeps its items and is retried later with backoff under the same Message-ID, so a
+resend after a crash is recognisable and nothing is lost or sent twice in normal operation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from config.schema import Config, Recipient
+from notifier.outbox import oldest_pending, pending_items
+from notifier.render import DigestView, build_view, environment, render
+from notifier.transports import DeliveryError, Transport
+from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
+
+log = logging.getLogger(__name__)
+
+RETRY_BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+
+
+@dataclass
+class DigestReport:
+    recipient: str
+    items: int
+    status: str  # sent | retry | failed | dry-run
+    message_id: str | None = None
+    where: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class DigestRunResult:
+    reports: list[DigestReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[DigestReport]:
+        return [report for report in self.reports if report.status in ("retry", "failed")]
+
+
+def is_due(recipient: Recipient, last_sent: datetime | None, since: datetime, now: datetime) -> bool:
+    """Immediate recipients are always due; a cron recipient when a fire time has passed since
+    the last digest (or since the oldest pending item, for a first digest)."""
+    if recipient.digest.immediate:
+        return True
+    assert recipient.digest.cron is not None
+    trigger = CronTrigger.from_crontab(recipient.digest.cron, timezone=recipient.digest.timezone)
+    reference = last_sent or since
+    fire = trigger.get_next_fire_time(None, reference + timedelta(seconds=1))
+    return fire is not None and fire <= now
+
+
+def send_digests(
+    sessions: sessionmaker[Session],
+    config: Config,
+    transport: Transport,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> DigestRunResult:
+    now = now or utcnow()
+    result = DigestRunResult()
+    for recipient in config.recipients:
+        for digest_id in _retryable(sessions, recipient.email, now):
+            if not dry_run:
+                result.reports.append(_deliver(sessions, config, transport, digest_id, now))
+        with sessions() as session:
+            since = oldest_pending(session, recipient.email)
+            if since is None or not is_due(recipient, _last_sent(session, recipient.email), since, now):
+                continue
+        if dry_run:
+            with sessions() as session:
+                count = len(pending_items(session, recipient.email))
+            result.reports.append(DigestReport(recipient.email, count, "dry-run"))
+            continue
+        digest_id = _claim(sessions, config, recipient.email)
+        if digest_id is not None:
+            result.reports.append(_deliver(sessions, config, transport, digest_id, now))
+    return result
+
+
+def _last_sent(session: Session, recipient: str) -> datetime | None:
+    return session.scalar(
+        select(Digest.sent_at)
+        .where(Digest.recipient == recipient, Digest.status == "sent")
+        .order_by(Digest.sent_at.desc())
+        .limit(1)
+    )
+
+
+def _retryable(sessions: sessionmaker[Session], recipient: str, now: datetime) -> list[int]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(Digest.id).where(
+                    Digest.recipient == recipient,
+                    Digest.status == "sending",
+                    (Digest.next_attempt_at.is_(None)) | (Digest.next_attempt_at <= now),
+                )
+            )
+        )
+
+
+def _claim(sessions: sessionmaker[Session], config: Config, recipient: str) -> int | None:
+    with sessions.begin() as session:
+        items = pending_items(session, recipient)
+        if not items:
+            return None
+        digest = Digest(recipient=recipient, message_id="")
+        session.add(digest)
+        session.flush()
+        digest.message_id = message_id(digest.id, recipient, config.mail.from_)
+        for item in items:
+            item.status, item.digest_id = "claimed", digest.id
+        return digest.id
+
+
+def message_id(digest_id: int, recipient: str, sender: str) -> str:
+    """Unique across databases (mail clients drop repeated ids), fixed once stored."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "rolewatch.invalid"
+    return f"<rolewatch.digest.{digest_id}.{secrets.token_hex(8)}@{domain}>"
+
+
+def _deliver(
+    sessions: sessionmaker[Session],
+    config: Config,
+    transport: Transport,
+    digest_id: int,
+    now: datetime,
+) -> DigestReport:
+    with sessions() as session:
+        digest = session.get_one(Digest, digest_id)
+        view = digest_view(session, digest)
+        message = compose(config, digest, view)
+    try:
+        where = transport.send(message, [digest.recipient])
+    except DeliveryError as error:
+        return _record_failure(sessions, digest_id, view.total, str(error), error.permanent, now)
+    with sessions.begin() as session:
+        digest = session.get_one(Digest, digest_id)
+        digest.status, digest.sent_at, digest.last_error = "sent", utcnow(), None
+        digest.attempts += 1
+        for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
+            item.status = "sent"
+    log.info("digest sent to %s: %d items, %s", digest.recipient, view.total, digest.message_id)
+    return DigestReport(digest.recipient, view.total, "sent", digest.message_id, where)
+
+
+def _record_failure(
+    sessions: sessionmaker[Session],
+    digest_id: int,
+    count: int,
+    error: str,
+    permanent: bool,
+    now: datetime,
+) -> DigestReport:
+    with sessions.begin() as session:
+        digest = session.get_one(Digest, digest_id)
+        digest.attempts += 1
+        digest.last_error = error
+        if permanent:
+            digest.status = "failed"
+            for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
+                item.status = "failed"
+        else:
+            delay = RETRY_BACKOFF[min(digest.attempts, len(RETRY_BACKOFF)) - 1]
+            digest.next_attempt_at = now + delay
+        status = "failed" if permanent else "retry"
+        log.warning("digest to %s not sent (%s): %s", digest.recipient, status, error)
+        return DigestReport(digest.recipient, count, status, digest.message_id, error=error)
+
+
+def digest_view(session: Session, digest: Digest) -> DigestView:
+    items = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.digest_id == digest.id)
+        .order_by(OutboxItem.event_id)
+        .options(
+            selectinload(OutboxItem.event).selectinload(Event.version),
+            selectinload(OutboxItem.event).selectinload(Event.posting).selectinload(Posting.source),
+        )
+    )
+    rows = [
+        {
+            "event": item.event.type,
+            "data": item.event.version.data,
+            "diff": item.event.diff,
+            "source": item.event.posting.source.name,
+            "watches": item.watches.split(","),
+            "backfill": item.event.backfill,
+        }
+        for item in items
+    ]
+    return build_view(digest.recipient, rows)
+
+
+def compose(config: Config, digest: Digest, view: DigestView) -> EmailMessage:
+    text, html = render(view, environment(config.mail.templates))
+    message = EmailMessage()
+    message["Subject"] = header_safe(f"{config.mail.subject_prefix} {subject_line(view)}")
+    message["From"] = header_safe(config.mail.from_)
+    message["To"] = header_safe(digest.recipient)
+    message["Date"] = format_datetime(digest.created_at)
+    message["Message-ID"] = digest.message_id
+    message["X-Rolewatch-Digest"] = str(digest.id)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def subject_line(view: DigestView) -> str:
+    parts = [f"{count} {name}" for name, count in view.counts.items()]
+    companies = [company for company, _ in view.companies]
+    where = ", ".join(companies[:3]) + (f" and {len(companies) - 3} more" if len(companies) > 3 else "")
+    return f"{', '.join(parts)} — {where}" if where else ", ".join(parts)
+
+
+def header_safe(value: str) -> str:
+    """Header values never carry newlines or control characters from posting or config text."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", value).strip()

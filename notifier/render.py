@@ -1,0 +1,149 @@
+"""Digest rendering: a view of the outbox items, then Jinja2 HTML (CSS inlined) and plain text."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
+EVENT_ORDER = {"new": 0, "reopened": 1, "changed": 2, "closed": 3}
+FIELD_LABELS = {
+    "title": "Title",
+    "company": "Company",
+    "locations": "Location",
+    "workplace": "Workplace",
+    "department": "Department",
+    "employment_type": "Employment type",
+    "salary_min": "Salary from",
+    "salary_max": "Salary up to",
+    "salary_currency": "Salary currency",
+    "salary_period": "Salary period",
+    "description": "Description",
+}
+
+
+@dataclass
+class Entry:
+    """One line of a digest: an event on a posting, with what changed and which rules matched."""
+
+    event: str
+    title: str
+    company: str
+    url: str | None
+    locations: list[str]
+    workplace: list[str]
+    salary: str | None
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    watches: list[str] = field(default_factory=list)
+    backfill: bool = False
+
+
+@dataclass
+class DigestView:
+    recipient: str
+    companies: list[tuple[str, list[Entry]]]
+    counts: dict[str, int]
+    backfill_total: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def format_salary(data: dict[str, Any]) -> str | None:
+    low, high = data.get("salary_min"), data.get("salary_max")
+    if low is None and high is None:
+        return None
+    currency = data.get("salary_currency") or ""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    amounts = [f"{symbol}{value:,.0f}" for value in (low, high) if value is not None]
+    text = " – ".join(dict.fromkeys(amounts))
+    period = data.get("salary_period")
+    suffix = f" {currency}" if not symbol and currency else ""
+    return f"{text}{suffix}" + (f" per {period}" if period else "")
+
+
+def describe_changes(diff: dict[str, Any] | None, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Readable old → new pairs; salary fields are shown together as one range.
+
+    `data` is the posting's current version; it fills in the salary parts that did not change.
+    """
+    if not diff:
+        return []
+    changes = []
+    if any(key.startswith("salary_") for key in diff):
+        current = {key: value for key, value in data.items() if key.startswith("salary_")}
+        old = current | {key: c["old"] for key, c in diff.items() if key.startswith("salary_")}
+        changes.append({"field": "Salary", "old": format_salary(old) or "not stated",
+                        "new": format_salary(current) or "not stated"})  # fmt: skip
+    for key, change in diff.items():
+        if key.startswith("salary_"):
+            continue
+        label = FIELD_LABELS.get(key, key)
+        if key == "description":
+            changes.append({"field": label, "lines": change.get("lines", [])[:40]})
+        else:
+            changes.append({"field": label, "old": _show(change["old"]), "new": _show(change["new"])})
+    return changes
+
+
+def _show(value: Any) -> str:
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def build_view(recipient: str, rows: list[dict[str, Any]]) -> DigestView:
+    """Group outbox rows (event + posting data) by company, events in a fixed order."""
+    grouped: dict[str, list[Entry]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        data = row["data"]
+        entry = Entry(
+            event=row["event"],
+            title=data.get("title") or "(untitled)",
+            company=data.get("company") or row.get("source") or "Unknown company",
+            url=data.get("url"),
+            locations=data.get("locations") or [],
+            workplace=data.get("workplace") or [],
+            salary=format_salary(data),
+            changes=describe_changes(row.get("diff"), data),
+            watches=row.get("watches", []),
+            backfill=row.get("backfill", False),
+        )
+        grouped[entry.company].append(entry)
+        counts[entry.event] += 1
+    companies = [
+        (company, sorted(entries, key=lambda e: (EVENT_ORDER.get(e.event, 9), e.title)))
+        for company, entries in sorted(grouped.items(), key=lambda item: item[0].casefold())
+    ]
+    ordered = {name: counts[name] for name in EVENT_ORDER if counts.get(name)}
+    return DigestView(recipient=recipient, companies=companies, counts=ordered)
+
+
+def environment(template_dir: str | None = None) -> Environment:
+    loaders: list[Any] = [PackageLoader("notifier", "templates")]
+    if template_dir:
+        loaders.insert(0, FileSystemLoader(Path(template_dir)))
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(view: DigestView, env: Environment | None = None) -> tuple[str, str]:
+    """(plain text, HTML with inlined CSS) for one digest."""
+    env = env or environment()
+    text = env.get_template("digest.txt.j2").render(view=view)
+    html = env.get_template("digest.html.j2").render(view=view)
+    return text, css_inline.inline(html)

@@ -1,0 +1,118 @@
+"""Where digests go: an SMTP server, a maildir of `.eml` files, or standard output."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+from config.schema import MailConfig
+
+
+class DeliveryError(Exception):
+    """Raised by a transport when a message was not delivered.
+
+    `permanent` is set for refusals that will not change on retry (SMTP 5xx); the digest is then
+    marked failed and reported instead of retried.
+    """
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage, recipients: list[str]) -> str: ...
+
+
+class MaildirTransport:
+    """Delivers into a Maildir (tmp/ then new/), one `.eml` file per message."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def send(self, message: EmailMessage, recipients: list[str]) -> str:
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}.{os.getpid()}.{socket.gethostname()}.eml"
+        temporary = self.path / "tmp" / name
+        temporary.write_bytes(bytes(message))
+        final = self.path / "new" / name
+        os.replace(temporary, final)
+        return str(final)
+
+
+class StdoutTransport:
+    def send(self, message: EmailMessage, recipients: list[str]) -> str:
+        sys.stdout.write(message.as_string())
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return "stdout"
+
+
+class SmtpTransport:
+    def __init__(self, mail: MailConfig, env: dict[str, str] | None = None) -> None:
+        assert mail.smtp is not None
+        self.settings = mail.smtp
+        self.env = os.environ if env is None else env
+
+    def send(self, message: EmailMessage, recipients: list[str]) -> str:
+        settings = self.settings
+        try:
+            client: smtplib.SMTP
+            if settings.ssl:
+                client = smtplib.SMTP_SSL(
+                    settings.host, settings.port, timeout=settings.timeout,
+                    context=ssl.create_default_context(),
+                )  # fmt: skip
+            else:
+                client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            with client:
+                if settings.starttls and not settings.ssl:
+                    client.starttls(context=ssl.create_default_context())
+                if settings.username:
+                    client.login(settings.username, self._password())
+                refused = client.send_message(message, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise DeliveryError(
+                f"SMTP refused recipients: {error.recipients}",
+                permanent=all(c >= 500 for c in codes),
+            ) from None
+        except smtplib.SMTPResponseException as error:
+            detail = error.smtp_error.decode(errors="replace") if isinstance(
+                error.smtp_error, bytes) else str(error.smtp_error)  # fmt: skip
+            raise DeliveryError(
+                f"SMTP {settings.host}:{settings.port} answered {error.smtp_code} {detail}",
+                permanent=error.smtp_code >= 500,
+            ) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise DeliveryError(
+                f"SMTP {settings.host}:{settings.port} failed: {error or type(error).__name__}"
+            ) from None
+        if refused:
+            raise DeliveryError(f"SMTP refused some recipients: {refused}", permanent=True)
+        return f"smtp://{settings.host}:{settings.port}"
+
+    def _password(self) -> str:
+        name = self.settings.password_env
+        if not name or name not in self.env:
+            raise DeliveryError(
+                f"SMTP password: environment variable {name or '(password_env not set)'} is empty",
+                permanent=True,
+            )
+        return self.env[name]
+
+
+def make_transport(mail: MailConfig) -> Transport:
+    if mail.transport == "smtp":
+        return SmtpTransport(mail)
+    if mail.transport == "stdout":
+        return StdoutTransport()
+    return MaildirTransport(mail.maildir)

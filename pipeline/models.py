@@ -1,0 +1,169 @@
+"""The database schema: sources, crawl runs, postings with every version, events, outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes everywhere; SQLite stores naive values, so re-attach UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, str: String(500)}
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlRun(Base):
+    """One crawl of one source. Only a `complete` run may close postings."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    # running | complete | incomplete | failed
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    seen: Mapped[int] = mapped_column(default=0)
+    dropped: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    reopened: Mapped[int] = mapped_column(default=0)
+    problems: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any] | None]
+
+    source: Mapped[Source] = relationship()
+
+
+class Posting(Base):
+    """A job as identified on one source; its content lives in `PostingVersion`s."""
+
+    __tablename__ = "postings"
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    external_id: Mapped[str]
+    url: Mapped[str | None] = mapped_column(String(2000))
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # open | closed
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    missing_count: Mapped[int] = mapped_column(default=0)
+    current_hash: Mapped[str] = mapped_column(String(64))
+    version_count: Mapped[int] = mapped_column(default=0)
+
+    source: Mapped[Source] = relationship()
+    versions: Mapped[list[PostingVersion]] = relationship(
+        back_populates="posting", order_by="PostingVersion.number"
+    )
+
+
+class PostingVersion(Base):
+    __tablename__ = "posting_versions"
+    __table_args__ = (UniqueConstraint("posting_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))
+    number: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    posting: Mapped[Posting] = relationship(back_populates="versions")
+
+
+class Event(Base):
+    """Something a user may be told about: new, changed, closed or reopened."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_posting", "posting_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("posting_versions.id"))
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    type: Mapped[str] = mapped_column(String(10))
+    # Field name -> {"old": ..., "new": ...}; the description carries a line diff.
+    diff: Mapped[dict[str, Any] | None]
+    # First sighting of a board: shown as a summary, not as hundreds of "new" lines.
+    backfill: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    posting: Mapped[Posting] = relationship()
+    version: Mapped[PostingVersion] = relationship()
+
+
+class Digest(Base):
+    """One email to one recipient; its Message-ID is fixed before sending, so a resend after a
+    crash carries the same id."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    # sending | sent | failed
+    status: Mapped[str] = mapped_column(String(10), default="sending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxItem(Base):
+    """A (recipient, event) pair to be mailed, written with the event; never twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("recipient", "event_id"),
+        Index("ix_outbox_pending", "status", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    watches: Mapped[str]
+    # pending | claimed | sent | failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    digest: Mapped[Digest | None] = relationship()

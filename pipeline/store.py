@@ -1,0 +1,230 @@
+"""The only module that writes crawl results: versions, events and closings, in batches.
+
+A crawl run is opened when the spider starts (so a killed crawl leaves a visible `running`
+run), postings are stored one transaction per batch, and the run is finished last: only a
+complete crawl, of a board that did not shrink suspiciously, may close postings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.schema import SourceConfig
+from pipeline.diff import field_diff
+from pipeline.identity import content_hash, fingerprint
+from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
+from pipeline.normalize import Posting as NormalPosting
+
+BATCH_SIZE = 500
+
+# Called inside the transaction that creates the events, so the outbox commits with them.
+EventHook = Callable[[Session, Sequence[Event]], None]
+
+
+def no_hook(session: Session, events: Sequence[Event]) -> None:
+    return None
+
+
+@dataclass
+class CrawlVerdict:
+    """How a crawl ended; `problems` explain why it is not complete."""
+
+    problems: list[str] = field(default_factory=list)
+    dropped: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+    failed: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems and not self.failed
+
+
+def ensure_source(session: Session, source: SourceConfig) -> Source:
+    row = session.scalar(select(Source).where(Source.name == source.name))
+    if row is None:
+        row = Source(name=source.name, type=source.type)
+        session.add(row)
+        session.flush()
+    elif row.type != source.type:
+        row.type = source.type
+    return row
+
+
+def begin_crawl(sessions: sessionmaker[Session], source: SourceConfig) -> int:
+    with sessions.begin() as session:
+        row = ensure_source(session, source)
+        # A run still "running" here was killed before it finished: say so.
+        for stale in session.scalars(
+            select(CrawlRun).where(CrawlRun.source_id == row.id, CrawlRun.status == "running")
+        ):
+            stale.status, stale.finished_at = "failed", utcnow()
+            stale.problems = "crawl process ended without finishing"
+        run = CrawlRun(source=row)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def store_postings(
+    sessions: sessionmaker[Session],
+    run_id: int,
+    postings: Iterable[NormalPosting],
+    hook: EventHook = no_hook,
+) -> set[str]:
+    """Store what a crawl saw, one transaction per batch; returns the external ids seen."""
+    latest: dict[str, NormalPosting] = {}
+    for posting in postings:
+        latest[posting.external_id] = posting  # a board listing a job twice: last one wins
+    items = list(latest.values())
+    with sessions() as session:
+        run = session.get_one(CrawlRun, run_id)
+        source_id = run.source_id
+        backfill = not session.scalar(
+            select(func.count()).select_from(Posting).where(Posting.source_id == source_id)
+        )
+    for start in range(0, len(items), BATCH_SIZE):
+        with sessions.begin() as session:
+            events = _store_batch(session, source_id, run_id, items[start : start + BATCH_SIZE])
+            for event in events:
+                event.backfill = backfill and event.type == "new"
+            session.flush()
+            hook(session, events)
+            _count(session.get_one(CrawlRun, run_id), events)
+    return set(latest)
+
+
+def _store_batch(
+    session: Session, source_id: int, run_id: int, batch: Sequence[NormalPosting]
+) -> list[Event]:
+    ids = [posting.external_id for posting in batch]
+    existing = {
+        row.external_id: row
+        for row in session.scalars(
+            select(Posting).where(Posting.source_id == source_id, Posting.external_id.in_(ids))
+        )
+    }
+    now = utcnow()
+    events: list[Event] = []
+    for posting in batch:
+        material = posting.material()
+        digest = content_hash(material)
+        row = existing.get(posting.external_id)
+        if row is None:
+            row = Posting(
+                source_id=source_id,
+                external_id=posting.external_id,
+                url=posting.url,
+                fingerprint=fingerprint(posting.company, posting.title, posting.locations),
+                current_hash=digest,
+                first_seen=now,
+                last_seen=now,
+                status="open",
+                missing_count=0,
+                version_count=0,
+            )
+            session.add(row)
+            version = _add_version(session, row, posting, digest, run_id)
+            events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="new"))
+            continue
+        row.last_seen, row.missing_count, row.url = now, 0, posting.url or row.url
+        if digest == row.current_hash and row.status == "open":
+            continue  # the common case: seen again, unchanged; no version loaded
+        previous = row.versions[-1]
+        version, diff = previous, {}
+        if digest != row.current_hash:
+            version = _add_version(session, row, posting, digest, run_id)
+            row.current_hash = digest
+            row.fingerprint = fingerprint(posting.company, posting.title, posting.locations)
+            diff = field_diff(_material_of(previous), material)
+        if row.status == "closed":
+            row.status, row.closed_at = "open", None
+            events.append(
+                Event(posting=row, version=version, crawl_run_id=run_id, type="reopened", diff=diff)
+            )
+        elif diff:
+            events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="changed", diff=diff))
+    session.add_all(events)
+    return events
+
+
+def _add_version(
+    session: Session, row: Posting, posting: NormalPosting, digest: str, run_id: int
+) -> PostingVersion:
+    row.version_count += 1
+    version = PostingVersion(
+        posting=row,
+        number=row.version_count,
+        content_hash=digest,
+        data=posting.as_dict(),
+        crawl_run_id=run_id,
+    )
+    session.add(version)
+    return version
+
+
+def _material_of(version: PostingVersion) -> dict[str, Any]:
+    return NormalPosting(**version.data).material()
+
+
+def finish_crawl(
+    sessions: sessionmaker[Session],
+    run_id: int,
+    source: SourceConfig,
+    seen: set[str],
+    verdict: CrawlVerdict,
+    hook: EventHook = no_hook,
+) -> CrawlRun:
+    """Close what a complete crawl no longer lists, guarded against a board that shrank."""
+    with sessions.begin() as session:
+        run = session.get_one(CrawlRun, run_id)
+        problems = list(verdict.problems)
+        events: list[Event] = []
+        if verdict.complete:
+            events, warning = _close_missing(session, run, source, seen)
+            if warning:
+                problems.append(warning)
+            session.add_all(events)
+            session.flush()
+            hook(session, events)
+            _count(run, events)
+        run.status = "failed" if verdict.failed else ("complete" if verdict.complete else "incomplete")
+        run.seen, run.dropped = len(seen), verdict.dropped
+        run.problems = "\n".join(problems) or None
+        run.stats = verdict.stats or None
+        run.finished_at = utcnow()
+        session.flush()
+        session.expunge(run)
+        return run
+
+
+def _close_missing(
+    session: Session, run: CrawlRun, source: SourceConfig, seen: set[str]
+) -> tuple[list[Event], str | None]:
+    open_rows = list(
+        session.scalars(select(Posting).where(Posting.source_id == run.source_id, Posting.status == "open"))
+    )
+    missing = [row for row in open_rows if row.external_id not in seen]
+    if open_rows and len(missing) / len(open_rows) > source.max_shrink and len(missing) > 1:
+        return [], (
+            f"board shrank from {len(open_rows)} to {len(open_rows) - len(missing)} open postings;"
+            f" nothing closed (more than {source.max_shrink:.0%} gone at once)"
+        )
+    events = []
+    now = utcnow()
+    for row in missing:
+        row.missing_count += 1
+        if row.missing_count < source.close_after_missing:
+            continue
+        row.status, row.closed_at = "closed", now
+        events.append(Event(posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed"))
+    return events, None
+
+
+def _count(run: CrawlRun, events: Sequence[Event]) -> None:
+    for event in events:
+        setattr(run, event.type, getattr(run, event.type) + 1)

@@ -1,0 +1,3 @@
+from rolewatch.cli import main
+
+main()

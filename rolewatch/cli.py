@@ -1,0 +1,225 @@
+"""The `rolewatch` command line: a thin layer over `rolewatch.cycle` and friends."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from config.loader import ConfigError, load_config
+from config.schema import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CONFIG = 2
+EXIT_FAILURES = 1
+
+
+def default_config_path() -> str:
+    return os.environ.get("ROLEWATCH_CONFIG", "rolewatch.yaml")
+
+
+def friendly_errors(func: F) -> F:
+    """Mistakes a user can make end in one clear line and a non-zero exit, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except OperationalError as error:
+            click.echo(f"error: database: {error.orig}", err=True)
+            sys.exit(EXIT_FAILURES)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    default=default_config_path,
+    show_default="rolewatch.yaml or $ROLEWATCH_CONFIG",
+    help="The YAML config file.",
+)
+
+
+def load(config_path: str) -> Config:
+    return load_config(config_path)
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="rolewatch")
+def main(verbose: int) -> None:
+    """rolewatch watches career boards and emails digests of matching job postings."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--dir", "folder", default="rolewatch-demo", show_default=True, type=click.Path())
+@friendly_errors
+def demo(folder: str) -> None:
+    """Run the whole pipeline offline on bundled, recorded Stripe board payloads."""
+    from rolewatch.demo import run_demo
+
+    run_demo(Path(folder), say=click.echo)
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@friendly_errors
+def check(config_path: str, as_json: bool) -> None:
+    """Validate a config and show what would be crawled and who gets what."""
+    from crawler.registry import listing_url
+    from notifier.rules import resolve
+
+    config = load(config_path)
+    sources = [
+        {
+            "name": s.name,
+            "type": s.type,
+            "url": listing_url(s.type, s.board, s.api_base) if s.board else ", ".join(s.urls),
+            "schedule": s.schedule.model_dump(exclude_none=True),
+        }
+        for s in config.sources
+    ]
+    recipients = [
+        {
+            "email": r.email,
+            "watches": r.watches,
+            "digest": r.digest.model_dump(exclude_defaults=True) or {"immediate": True},
+        }
+        for r in config.recipients
+    ]
+    for watch in config.watches:
+        resolve(watch, config)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "sources": sources, "recipients": recipients}))
+        return
+    click.echo(f"{config_path}: OK")
+    click.echo(f"database: {config.database}")
+    click.echo(f"mail: {config.mail.transport}")
+    for s in sources:
+        click.echo(f"source {s['name']} ({s['type']}): {s['url']}  every {s['schedule']}")
+    for r in recipients:
+        click.echo(f"recipient {r['email']}: watches {', '.join(r['watches'])}; digest {r['digest']}")
+
+
+@main.command()
+@config_option
+@click.argument("sources", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout.")
+@friendly_errors
+def crawl(config_path: str, sources: tuple[str, ...], as_json: bool) -> None:
+    """Crawl the given sources now (all of them by default)."""
+    from rolewatch.cycle import crawl_sources
+
+    config = load(config_path)
+    known = {s.name for s in config.sources}
+    if unknown := [name for name in sources if name not in known]:
+        raise ConfigError([f"{config_path}: no source named {', '.join(unknown)}"])
+    outcomes = crawl_sources(config, sources or None)
+    for outcome in outcomes:
+        _print_crawl(outcome.source, outcome.result, outcome.error, as_json)
+    if not all(outcome.ok for outcome in outcomes):
+        sys.exit(EXIT_FAILURES)
+
+
+def _print_crawl(source: str, result: dict[str, Any], error: str | None, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"source": source, "error": error, **result}))
+    elif error:
+        click.echo(f"{source}: failed: {error}", err=True)
+    else:
+        click.echo(
+            f"{source}: {result['status']}, {result['seen']} seen, {result['new']} new, "
+            f"{result['changed']} changed, {result['closed']} closed, {result['reopened']} reopened"
+        )
+        for problem in result.get("problems", []):
+            click.echo(f"  warning: {problem}")
+
+
+@main.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="Show what would be sent, send nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def digest(config_path: str, dry_run: bool, as_json: bool) -> None:
+    """Send the digests that are due."""
+    from rolewatch.cycle import send_due_digests
+
+    config = load(config_path)
+    result = send_due_digests(config, dry_run=dry_run)
+    for report in result.reports:
+        if as_json:
+            click.echo(json.dumps(report.__dict__))
+        else:
+            verb = "would send" if dry_run else report.status
+            click.echo(f"{report.recipient}: {verb} {report.items} items"
+                       + (f" ({report.error})" if report.error else ""))  # fmt: skip
+    if not result.reports and not as_json:
+        click.echo("no digest due")
+    if result.failed:
+        sys.exit(EXIT_FAILURES)
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def run(config_path: str, as_json: bool) -> None:
+    """One cycle for cron: crawl the sources that are due, then send due digests."""
+    from rolewatch.cycle import run_cycle
+    from rolewatch.lock import AlreadyRunning, cycle_lock
+
+    config = load(config_path)
+    try:
+        with cycle_lock(config):
+            result = run_cycle(config)
+    except AlreadyRunning as busy:
+        click.echo(f"another rolewatch run is in progress ({busy}); not starting", err=True)
+        return
+    for outcome in result.crawls:
+        _print_crawl(outcome.source, outcome.result, outcome.error, as_json)
+    for report in result.digests.reports:
+        if as_json:
+            click.echo(json.dumps(report.__dict__))
+        else:
+            click.echo(f"digest {report.recipient}: {report.status}, {report.items} items")
+    if not result.ok:
+        sys.exit(EXIT_FAILURES)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@config_option
+@friendly_errors
+def upgrade(config_path: str) -> None:
+    """Create or upgrade the schema to the newest version."""
+    from pipeline.db import make_engine
+    from pipeline.db import upgrade as upgrade_schema
+
+    config = load(config_path)
+    engine = make_engine(config.database)
+    try:
+        upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database {engine.url.render_as_string(hide_password=True)} is up to date")
