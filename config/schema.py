@@ -200,7 +200,7 @@ class Recipient(Strict):
 
 class Config(Strict):
     database: str = "sqlite:///rolewatch.db"
-    mail: MailConfig = MailConfig()
+    mail: MailConfig = Field(default_factory=lambda: MailConfig.model_validate({}))
     sources: list[SourceConfig] = []
     watches: list[WatchRule] = []
     recipients: list[Recipient] = []
@@ -219,9 +219,9 @@ class Config(Strict):
                     f"watch {watch.name!r} extends unknown preset {watch.extends!r} (known: {known})"
                 )
         for recipient in self.recipients:
-            for watch in recipient.watches:
-                if watch not in watch_names:
-                    problems.append(f"recipient {recipient.email} follows unknown watch {watch!r}")
+            for followed in recipient.watches:
+                if followed not in watch_names:
+                    problems.append(f"recipient {recipient.email} follows unknown watch {followed!r}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -44,7 +44,8 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.run_id = begin_crawl(self.sessions, self.spider.source)
-        self.crawler.stats.set_value("rolewatch/crawl_run", self.run_id)  # type: ignore[union-attr]
+        if self.crawler.stats:
+            self.crawler.stats.set_value("rolewatch/crawl_run", self.run_id)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, RawPosting):
@@ -86,7 +87,8 @@ class StorePipeline:
             "reopened": run.reopened,
             "problems": run.problems.splitlines() if run.problems else [],
         }
-        self.crawler.stats.set_value("rolewatch/result", self.result)  # type: ignore[union-attr]
+        if self.crawler.stats:
+            self.crawler.stats.set_value("rolewatch/result", self.result)
         self.engine.dispose()
 
 

@@ -88,9 +88,9 @@ def send_digests(
                 count = len(pending_items(session, recipient.email))
             result.reports.append(DigestReport(recipient.email, count, "dry-run"))
             continue
-        digest_id = _claim(sessions, config, recipient.email)
-        if digest_id is not None:
-            result.reports.append(_deliver(sessions, config, transport, digest_id, now))
+        claimed = _claim(sessions, config, recipient.email)
+        if claimed is not None:
+            result.reports.append(_deliver(sessions, config, transport, claimed, now))
     return result
 
 

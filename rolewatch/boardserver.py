@@ -49,8 +49,7 @@ class BoardServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def set(self, path: str, reply: Reply | bytes | str) -> None:
         if isinstance(reply, str):

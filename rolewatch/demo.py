@@ -68,14 +68,14 @@ def run_demo(folder: Path, say: Callable[[str], None] = print) -> list[Step]:
         text = CONFIG_TEMPLATE.format(folder=folder.as_posix(), api_base=server.url)
         (folder / "rolewatch.yaml").write_text(text)
         config = parse_config(text, str(folder / "rolewatch.yaml"))
-        path = "/v1/boards/stripe/jobs"
+        board_path = "/v1/boards/stripe/jobs"
         say(f"Serving Stripe's recorded Greenhouse board on {server.url}")
         for title, board in (
             ("1. first crawl of the board", board_before()),
             ("2. the board changed: pay range raised, one job gone, one new", board_after()),
             ("3. the same board again", board_after()),
         ):
-            server.set(path, json.dumps(board))
+            server.set(board_path, json.dumps(board))
             steps.append(_step(config, title, say))
     say(f"\nDigests are in {folder / 'mail' / 'new'}; config and database in {folder}.")
     return steps

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
@@ -39,7 +40,12 @@ class BoardSpider(scrapy.Spider):
     def listing_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self.record_problem(f"listing {url} failed: {failure.getErrorMessage()}")
+        error = failure.value
+        if isinstance(error, HttpError):
+            reason = f"HTTP {error.response.status}"
+        else:
+            reason = failure.getErrorMessage() or type(error).__name__
+        self.record_problem(f"listing {url} failed: {reason}")
 
     def decode_json(self, response: Response) -> Any | None:
         try:

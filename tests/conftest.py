@@ -1,0 +1,107 @@
+"""Shared fixtures: real local HTTP and SMTP servers, and databases (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config.loader import parse_config
+from config.schema import Config
+from rolewatch.boardserver import BoardServer
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "tests" / "fixtures" / "real"
+DEMO_DATA = ROOT / "rolewatch" / "demo_data"
+POSTGRES_URL = os.environ.get("ROLEWATCH_TEST_POSTGRES_URL")
+
+
+def real_payload(relative: str) -> Any:
+    """A recorded board payload (see tests/fixtures/real/SOURCES.md), decoded."""
+    path = DEMO_DATA / relative if (DEMO_DATA / relative).exists() else REAL / relative
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def board_server() -> Iterator[BoardServer]:
+    with BoardServer() as server:
+        yield server
+
+
+def _database_params() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    if POSTGRES_URL:
+        params.append("postgresql")
+    return params
+
+
+@pytest.fixture(params=_database_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a private schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'rolewatch.db'}"
+        return
+    assert POSTGRES_URL
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+class SmtpSink:
+    """Messages an aiosmtpd server received, parsed."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [
+            message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)  # type: ignore[misc]
+            for envelope in self.envelopes
+        ]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Controller, SmtpSink]]:
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        yield controller, sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    """Write a YAML config into tmp_path and load it, as a user's file would be."""
+
+    def build(text: str, name: str = "rolewatch.yaml") -> Config:
+        path = tmp_path / name
+        path.write_text(text)
+        return parse_config(text, str(path))
+
+    return build
