@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config.schema import SourceConfig
 from crawler.spiders.base import BoardSpider
 from crawler.spiders.greenhouse import GreenhouseSpider
 
@@ -17,10 +18,6 @@ def spider_for(source_type: str) -> type[BoardSpider]:
         raise NotImplementedError(f"no spider for source type {source_type!r} yet") from None
 
 
-def listing_url(source_type: str, board: str | None, api_base: str | None) -> str:
+def listing_url(source: SourceConfig) -> str:
     """Where a source's listing lives, for `rolewatch check`."""
-    spider = spider_for(source_type)
-    base = (api_base or spider.default_api_base).rstrip("/")
-    if source_type == "greenhouse":
-        return f"{base}/v1/boards/{board}/jobs?content=true"
-    return base
+    return spider_for(source.type).listing_url(source)

@@ -91,7 +91,7 @@ def check(config_path: str, as_json: bool) -> None:
         {
             "name": s.name,
             "type": s.type,
-            "url": listing_url(s.type, s.board, s.api_base) if s.board else ", ".join(s.urls),
+            "url": listing_url(s),
             "schedule": s.schedule.model_dump(exclude_none=True),
         }
         for s in config.sources

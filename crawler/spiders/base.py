@@ -15,6 +15,10 @@ from config.schema import SourceConfig
 from crawler.items import ExtractResult, RawPosting
 
 
+def base_url(source: SourceConfig, default: str) -> str:
+    return (source.api_base or default).rstrip("/")
+
+
 class BoardSpider(scrapy.Spider):
     """Base for board spiders. A crawl is complete only when `listing_complete` was set after
     the last listing page and no problem was recorded."""
@@ -29,7 +33,12 @@ class BoardSpider(scrapy.Spider):
 
     @property
     def api_base(self) -> str:
-        return (self.source.api_base or self.default_api_base).rstrip("/")
+        return base_url(self.source, self.default_api_base)
+
+    @classmethod
+    def listing_url(cls, source: SourceConfig) -> str:
+        """The first listing URL of a source, for `rolewatch check` and the first request."""
+        raise NotImplementedError
 
     def record_problem(self, message: str) -> None:
         self.problems.append(message)

@@ -8,17 +8,22 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from config.schema import SourceConfig
 from crawler.extract.greenhouse import extract_greenhouse
 from crawler.items import RawPosting
-from crawler.spiders.base import BoardSpider
+from crawler.spiders.base import BoardSpider, base_url
 
 
 class GreenhouseSpider(BoardSpider):
     name = "greenhouse"
     default_api_base = "https://boards-api.greenhouse.io"
 
+    @classmethod
+    def listing_url(cls, source: SourceConfig) -> str:
+        return f"{base_url(source, cls.default_api_base)}/v1/boards/{source.board}/jobs?content=true"
+
     async def start(self) -> AsyncIterator[Any]:
-        url = f"{self.api_base}/v1/boards/{self.source.board}/jobs?content=true"
+        url = self.listing_url(self.source)
         yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
 
     def parse_listing(self, response: Response) -> Iterator[RawPosting]:
