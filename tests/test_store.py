@@ -1,0 +1,209 @@
+"""Versions and events from sequences of real board captures (SQLite, and PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.schema import SourceConfig
+from crawler.extract.greenhouse import extract_greenhouse
+from pipeline.db import open_database, session_factory
+from pipeline.models import CrawlRun, Event, Posting, PostingVersion
+from pipeline.normalize import normalize
+from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
+from tests.conftest import real_payload
+
+SOURCE = SourceConfig(name="stripe", type="greenhouse", board="stripe")
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = open_database(database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def stripe_board() -> dict[str, Any]:
+    """The recorded Stripe board (268 jobs), as a test's starting point."""
+    return real_payload("stripe-jobs-content-2026-08-04.json")
+
+
+def crawl(
+    sessions: sessionmaker[Session],
+    board: dict[str, Any] | None,
+    problems: list[str] | None = None,
+    source: SourceConfig = SOURCE,
+) -> CrawlRun:
+    """What the spider and item pipeline do for one crawl; `board=None` is a failed fetch."""
+    run_id = begin_crawl(sessions, source)
+    postings = [normalize(raw) for raw in extract_greenhouse(board).postings] if board else []
+    seen = store_postings(sessions, run_id, postings)
+    return finish_crawl(sessions, run_id, source, seen, CrawlVerdict(problems=problems or []))
+
+
+def events(sessions: sessionmaker[Session], run: CrawlRun) -> list[tuple[str, str]]:
+    with sessions() as session:
+        rows = session.execute(
+            select(Event.type, Posting.external_id)
+            .join(Posting)
+            .where(Event.crawl_run_id == run.id)
+            .order_by(Event.id)
+        ).all()
+    return [(kind, external_id) for kind, external_id in rows]
+
+
+def count(sessions: sessionmaker[Session], model: type[Any]) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def job(board: dict[str, Any], job_id: int) -> dict[str, Any]:
+    return next(j for j in board["jobs"] if j["id"] == job_id)
+
+
+def test_first_crawl_stores_one_version_and_one_new_event_per_posting(
+    sessions: sessionmaker[Session],
+) -> None:
+    run = crawl(sessions, stripe_board())
+    assert run.status == "complete"
+    assert (run.seen, run.new, run.changed, run.closed) == (268, 268, 0, 0)
+    assert count(sessions, PostingVersion) == 268
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(Event.backfill.is_(True))) == 268
+
+
+def test_unchanged_recrawl_creates_no_version_and_no_event(sessions: sessionmaker[Session]) -> None:
+    crawl(sessions, stripe_board())
+    again = crawl(sessions, stripe_board())
+    assert events(sessions, again) == []
+    assert count(sessions, PostingVersion) == 268
+
+
+def test_volatile_fields_and_tracking_parameters_make_no_version(
+    sessions: sessionmaker[Session],
+) -> None:
+    board = stripe_board()
+    crawl(sessions, board)
+    noisy = copy.deepcopy(board)
+    for entry in noisy["jobs"]:
+        entry["updated_at"] = "2026-09-01T00:00:00-04:00"
+        entry["absolute_url"] += "&utm_source=newsletter&gh_src=abc"
+        entry["content"] = entry["content"].replace("&lt;/p&gt;", "&lt;/p&gt;\n\n  ")
+    noisy["jobs"].reverse()
+    run = crawl(sessions, noisy)
+    assert events(sessions, run) == []
+    assert count(sessions, PostingVersion) == 268
+
+
+def test_salary_change_gives_one_changed_event_with_old_and_new_salary(
+    sessions: sessionmaker[Session],
+) -> None:
+    board = stripe_board()
+    crawl(sessions, board)
+    changed = copy.deepcopy(board)
+    growth = job(changed, 8008880)  # Growth Engineer, "$190,400 – $285,600"
+    growth["content"] = growth["content"].replace("$190,400", "$200,000")
+    run = crawl(sessions, changed)
+    assert events(sessions, run) == [("changed", "8008880")]
+    with sessions() as session:
+        diff = session.scalars(select(Event.diff).where(Event.crawl_run_id == run.id)).one()
+    assert diff["salary_min"] == {"old": 190400, "new": 200000}
+    assert "salary_max" not in diff
+    assert any(line.startswith("+") and "$200,000" in line for line in diff["description"]["lines"])
+    assert count(sessions, PostingVersion) == 269
+
+
+def test_title_change_is_a_change_of_that_posting_only(sessions: sessionmaker[Session]) -> None:
+    board = stripe_board()
+    crawl(sessions, board)
+    renamed = copy.deepcopy(board)
+    # The real rename seen between the Aug 4 and Aug 17 captures (SOURCES.md).
+    job(renamed, 8023928)["title"] = "Account Executive, Bridge (Stripe Crypto and Stablecoins)"
+    run = crawl(sessions, renamed)
+    assert events(sessions, run) == [("changed", "8023928")]
+    with sessions() as session:
+        diff = session.scalars(select(Event.diff).where(Event.crawl_run_id == run.id)).one()
+    assert diff == {
+        "title": {
+            "old": "Account Executive, Bridge",
+            "new": "Account Executive, Bridge (Stripe Crypto and Stablecoins)",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param((None, ["listing failed: HTTP 500"]), id="http-500"),
+        pytest.param((None, ["response is not valid JSON"]), id="truncated-json"),
+        pytest.param(({"jobs": [], "meta": {"total": 0}}, []), id="empty-list"),
+    ],
+)
+def test_failed_or_empty_board_closes_nothing(
+    sessions: sessionmaker[Session], failure: tuple[dict[str, Any] | None, list[str]]
+) -> None:
+    crawl(sessions, stripe_board())
+    board, problems = failure
+    run = crawl(sessions, board, problems)
+    assert events(sessions, run) == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(Posting.status == "closed")) == 0
+    if problems:
+        assert run.status == "incomplete"
+    else:
+        # Complete, but the board shrank past the guard: a warning instead of 268 closings.
+        assert run.status == "complete"
+        assert run.problems and "nothing closed" in run.problems
+
+
+def test_posting_that_leaves_and_returns_is_closed_then_reopened(
+    sessions: sessionmaker[Session],
+) -> None:
+    board = stripe_board()
+    crawl(sessions, board)
+    without = copy.deepcopy(board)
+    without["jobs"] = [j for j in without["jobs"] if j["id"] != 7462961]
+    gone = crawl(sessions, without)
+    assert events(sessions, gone) == [("closed", "7462961")]
+    back = crawl(sessions, board)
+    assert events(sessions, back) == [("reopened", "7462961")]
+    with sessions() as session:
+        posting = session.scalars(select(Posting).where(Posting.external_id == "7462961")).one()
+        assert (posting.status, posting.closed_at, posting.version_count) == ("open", None, 1)
+
+
+def test_incomplete_crawl_missing_postings_closes_nothing(sessions: sessionmaker[Session]) -> None:
+    board = stripe_board()
+    crawl(sessions, board)
+    partial = copy.deepcopy(board)
+    partial["jobs"] = partial["jobs"][:200]
+    run = crawl(sessions, partial, ["crawl ended early (closespider_timeout)"])
+    assert run.status == "incomplete"
+    assert events(sessions, run) == []
+
+
+def test_close_after_missing_waits_for_consecutive_complete_crawls(
+    sessions: sessionmaker[Session],
+) -> None:
+    patient = SOURCE.model_copy(update={"close_after_missing": 2})
+    board = stripe_board()
+    crawl(sessions, board, source=patient)
+    without = copy.deepcopy(board)
+    without["jobs"] = [j for j in without["jobs"] if j["id"] != 7462961]
+    assert events(sessions, crawl(sessions, without, source=patient)) == []
+    assert events(sessions, crawl(sessions, without, source=patient)) == [("closed", "7462961")]
+
+
+def test_a_killed_crawl_is_marked_failed_when_the_next_one_starts(
+    sessions: sessionmaker[Session],
+) -> None:
+    begin_crawl(sessions, SOURCE)  # the process died here: no finish
+    crawl(sessions, stripe_board())
+    with sessions() as session:
+        statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
+    assert statuses == ["failed", "complete"]
