@@ -88,6 +88,8 @@ class SmtpSettings(Strict):
     username: str | None = None
     password_env: str | None = None
     timeout: float = 30.0
+    # A private relay's CA certificate (PEM); the system's trust store otherwise.
+    ca_file: str | None = None
 
     @model_validator(mode="after")
     def _tls_choice(self) -> SmtpSettings:
@@ -114,6 +116,41 @@ class MailConfig(Strict):
         return self
 
 
+class SelectorSpec(Strict):
+    """Where a plain HTML page keeps each field: a CSS selector, or an XPath when the value
+    starts with "/" or "xpath:". Checked when the config loads, not mid-crawl."""
+
+    title: str | None = None
+    description: str | None = None
+    location: str | None = None
+    salary: str | None = None
+    company: str | None = None
+
+    @field_validator("title", "description", "location", "salary", "company")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            from parsel import Selector
+
+            kind, query = selector_query(value)
+            try:
+                getattr(Selector(text="<html></html>"), kind)(query)
+            except Exception as error:  # cssselect and lxml raise their own error types
+                label = "XPath" if kind == "xpath" else "CSS"
+                raise ValueError(f"invalid {label} selector {query!r}: {error}") from None
+        return value
+
+
+def selector_query(value: str) -> tuple[Literal["css", "xpath"], str]:
+    """("xpath", expression) for "xpath:..." or "/..." (also "(//h1)[1]"), else ("css", selector)."""
+    value = value.strip()
+    if value.startswith("xpath:"):
+        return "xpath", value[len("xpath:") :].strip()
+    if value.startswith(("/", "(/")):
+        return "xpath", value
+    return "css", value
+
+
 class SourceConfig(Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     type: SourceType
@@ -125,6 +162,33 @@ class SourceConfig(Strict):
     close_after_missing: Annotated[int, Field(ge=1)] = 1
     max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.5
     timeout: str = "15m"
+    # jsonld / selectors: regexes for links to follow from `urls` (and links to skip).
+    follow: list[str] = []
+    deny: list[str] = []
+    selectors: SelectorSpec | None = None
+
+    @field_validator("follow", "deny")
+    @classmethod
+    def _patterns_compile(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"invalid regular expression {value!r}: {error}") from None
+        return values
+
+    @model_validator(mode="after")
+    def _family_settings(self) -> SourceConfig:
+        if self.type == "selectors" and (
+            self.selectors is None or not self.selectors.title or not self.selectors.description
+        ):
+            raise ValueError("a 'selectors' source needs 'selectors' with at least title and description")
+        if self.type == "workday" and self.board and (self.board.count("/") != 1 or not self.api_base):
+            raise ValueError(
+                "a 'workday' source needs 'board: tenant/site' and 'api_base' "
+                "(the careers host, e.g. https://nvidia.wd5.myworkdayjobs.com)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _needs_board(self) -> SourceConfig:

@@ -1,17 +1,19 @@
 """A small HTTP server on 127.0.0.1 that serves recorded board payloads.
 
 The demo serves bundled payloads with it, and the tests point spiders at it; routes can be
-swapped while it runs to play a board changing between crawls.
+swapped while it runs to play a board changing between crawls. A route may also be a callable
+that answers from the query string and body, for boards that page by `offset`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -23,12 +25,28 @@ class Reply:
     headers: dict[str, str] | None = None
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A request as a handler route sees it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: bytes
+
+
+Handler = Callable[[Incoming], "Reply | bytes | str"]
+
+
 class BoardServer:
-    """Serves `routes` (path without query → Reply); unknown paths answer 404."""
+    """Serves `routes` (path without query → Reply) and `handlers` (path → callable building
+    a Reply per request); unknown paths answer 404."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes: dict[str, Reply] = {}
+        self.handlers: dict[str, Handler] = {}
         self.requests: list[tuple[str, str]] = []
+        self.bodies: list[bytes] = []  # POST bodies, in arrival order
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,8 +55,9 @@ class BoardServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                server._answer(self)
+                body = self.rfile.read(length)
+                server.bodies.append(body)
+                server._answer(self, body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -52,14 +71,21 @@ class BoardServer:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def set(self, path: str, reply: Reply | bytes | str) -> None:
-        if isinstance(reply, str):
-            reply = reply.encode("utf-8")
-        self.routes[path] = reply if isinstance(reply, Reply) else Reply(reply)
+        self.routes[path] = _as_reply(reply)
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        path = urlsplit(handler.path).path
+    def handle(self, path: str, handler: Handler) -> None:
+        """Answer `path` by calling `handler`; it takes precedence over a fixed route."""
+        self.handlers[path] = handler
+
+    def _answer(self, handler: BaseHTTPRequestHandler, body: bytes = b"") -> None:
+        parts = urlsplit(handler.path)
+        path = parts.path
         self.requests.append((handler.command, handler.path))
-        reply = self.routes.get(path) or Reply(b"not found", 404, "text/plain")
+        if path in self.handlers:
+            incoming = Incoming(handler.command, path, parse_qs(parts.query), body)
+            reply = _as_reply(self.handlers[path](incoming))
+        else:
+            reply = self.routes.get(path) or Reply(b"not found", 404, "text/plain")
         if reply.delay:
             time.sleep(reply.delay)
         try:
@@ -80,3 +106,9 @@ class BoardServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def _as_reply(reply: Reply | bytes | str) -> Reply:
+    if isinstance(reply, str):
+        reply = reply.encode("utf-8")
+    return reply if isinstance(reply, Reply) else Reply(reply)
