@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from config.schema import SourceConfig
+from crawler.spiders.ashby import AshbySpider
 from crawler.spiders.base import BoardSpider
 from crawler.spiders.greenhouse import GreenhouseSpider
+from crawler.spiders.lever import LeverSpider
+from crawler.spiders.recruitee import RecruiteeSpider
+from crawler.spiders.workable import WorkableSpider
 
 SPIDERS: dict[str, type[BoardSpider]] = {
     "greenhouse": GreenhouseSpider,
+    "lever": LeverSpider,
+    "ashby": AshbySpider,
+    "recruitee": RecruiteeSpider,
+    "workable": WorkableSpider,
 }
 
 
