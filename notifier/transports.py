@@ -69,13 +69,13 @@ class SmtpTransport:
             if settings.ssl:
                 client = smtplib.SMTP_SSL(
                     settings.host, settings.port, timeout=settings.timeout,
-                    context=ssl.create_default_context(),
+                    context=self._tls_context(),
                 )  # fmt: skip
             else:
                 client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
             with client:
                 if settings.starttls and not settings.ssl:
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=self._tls_context())
                 if settings.username:
                     client.login(settings.username, self._password())
                 refused = client.send_message(message, to_addrs=recipients)
@@ -99,6 +99,9 @@ class SmtpTransport:
         if refused:
             raise DeliveryError(f"SMTP refused some recipients: {refused}", permanent=True)
         return f"smtp://{settings.host}:{settings.port}"
+
+    def _tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.settings.ca_file)
 
     def _password(self) -> str:
         name = self.settings.password_env

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
@@ -84,15 +85,34 @@ class SmtpSink:
         ]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Controller, SmtpSink]]:
-    sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
-    controller.start()
-    try:
-        yield controller, sink
-    finally:
+def smtp_factory() -> Iterator[Callable[..., tuple[Controller, SmtpSink]]]:
+    """Start real aiosmtpd servers on 127.0.0.1; keyword arguments go to aiosmtpd's SMTP."""
+    started: list[Controller] = []
+
+    def start(sink: SmtpSink | None = None, **smtp_options: Any) -> tuple[Controller, SmtpSink]:
+        sink = sink or SmtpSink()
+        controller = Controller(sink, hostname="127.0.0.1", port=free_port(), **smtp_options)
+        controller.start()
+        started.append(controller)
+        return controller, sink
+
+    yield start
+    for controller in started:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(
+    smtp_factory: Callable[..., tuple[Controller, SmtpSink]],
+) -> tuple[Controller, SmtpSink]:
+    return smtp_factory()
 
 
 @pytest.fixture

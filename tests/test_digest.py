@@ -1,0 +1,278 @@
+"""Digests through a real aiosmtpd server: content, Message-ID, retries, refusals, TLS and auth."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import ipaddress
+import ssl
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.loader import parse_config
+from config.schema import Config
+from crawler.extract.greenhouse import extract_greenhouse
+from notifier.digest import send_digests
+from notifier.outbox import outbox_hook
+from notifier.transports import MaildirTransport, SmtpTransport
+from pipeline.db import open_database, session_factory
+from pipeline.models import Digest, OutboxItem, utcnow
+from pipeline.normalize import normalize
+from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
+from rolewatch.demo_boards import board_after, board_before
+from tests.conftest import SmtpSink
+
+SEED_TITLE = "Backend Engineer, Core Technology"
+
+
+def config_for(database_url: str, port: int, extra_smtp: str = "", starttls: bool = False) -> Config:
+    return parse_config(
+        f"""
+database: "{database_url}"
+mail:
+  transport: smtp
+  from: "rolewatch <alerts@example.com>"
+  smtp: {{host: 127.0.0.1, port: {port}, starttls: {str(starttls).lower()}, timeout: 5{extra_smtp}}}
+sources:
+  - {{name: stripe, type: greenhouse, board: stripe}}
+watches:
+  - name: infra-remote
+    extends: infrastructure
+    workplace: [remote, hybrid]
+    min_salary: {{amount: 150000, currency: USD}}
+recipients:
+  - email: me@example.com
+    watches: [infra-remote]
+""",
+        "test.yaml",
+    )
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = open_database(database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def crawl(sessions: sessionmaker[Session], config: Config, board: dict[str, Any]) -> None:
+    source = config.sources[0]
+    hook = outbox_hook(config)
+    run_id = begin_crawl(sessions, source)
+    postings = [normalize(raw) for raw in extract_greenhouse(board).postings]
+    seen = store_postings(sessions, run_id, postings, hook)
+    finish_crawl(sessions, run_id, source, seen, CrawlVerdict(), hook)
+
+
+def test_digest_reaches_the_smtp_server_once_with_both_parts(
+    sessions: sessionmaker[Session], database_url: str, smtp_server: tuple[Any, SmtpSink]
+) -> None:
+    controller, sink = smtp_server
+    config = config_for(database_url, controller.port)
+    crawl(sessions, config, board_before())
+
+    result = send_digests(sessions, config, SmtpTransport(config.mail))
+
+    assert [r.status for r in result.reports] == ["sent"]
+    (envelope,) = sink.envelopes
+    assert envelope.rcpt_tos == ["me@example.com"]
+    (message,) = sink.messages
+    assert message["To"] == "me@example.com"
+    assert message["From"] == "rolewatch <alerts@example.com>"
+    assert message["Subject"] == "[rolewatch] 1 new — Stripe"
+    with sessions() as session:
+        digest = session.scalars(select(Digest)).one()
+    assert message["Message-ID"] == digest.message_id
+    assert message["Message-ID"].endswith("@example.com>")
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (plain, html):
+        assert SEED_TITLE in part
+        assert "$155,700 – $285,600" in part
+        assert "https://stripe.com/jobs/search?gh_jid=6042172" in part
+    assert 'style="' in html, "CSS is inlined for mail clients"
+
+    again = send_digests(sessions, config, SmtpTransport(config.mail))
+    assert again.reports == []
+    assert len(sink.envelopes) == 1
+
+
+def test_change_and_close_are_shown_old_to_new(
+    sessions: sessionmaker[Session], database_url: str, smtp_server: tuple[Any, SmtpSink]
+) -> None:
+    controller, sink = smtp_server
+    config = config_for(database_url, controller.port)
+    crawl(sessions, config, board_before())
+    send_digests(sessions, config, SmtpTransport(config.mail))
+    crawl(sessions, config, board_after())
+    send_digests(sessions, config, SmtpTransport(config.mail))
+
+    second = sink.messages[1]
+    plain = second.get_body(("plain",)).get_content()
+    assert "[CHANGED] Backend Engineer, Core Technology" in plain
+    assert "Salary: $155,700 – $285,600 per year -> $165,000 – $295,000 per year" in plain
+    html = second.get_body(("html",)).get_content()
+    assert "$155,700 – $285,600 per year" in html and "$165,000 – $295,000 per year" in html
+    assert sink.messages[0]["Message-ID"] != second["Message-ID"]
+
+
+class RefusingSink(SmtpSink):
+    def __init__(self, reply: str) -> None:
+        super().__init__()
+        self.reply = reply
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.reply
+
+
+def test_temporary_refusal_keeps_items_and_retries_with_the_same_message_id(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    smtp_factory: Callable[..., tuple[Any, SmtpSink]],
+) -> None:
+    refusing, _ = smtp_factory(RefusingSink("451 4.3.0 try again later"))
+    config = config_for(database_url, refusing.port)
+    crawl(sessions, config, board_before())
+
+    failed = send_digests(sessions, config, SmtpTransport(config.mail))
+    assert [r.status for r in failed.reports] == ["retry"]
+    assert "451" in (failed.reports[0].error or "")
+    with sessions() as session:
+        digest = session.scalars(select(Digest)).one()
+        assert digest.status == "sending" and digest.next_attempt_at is not None
+        assert {i.status for i in session.scalars(select(OutboxItem))} == {"claimed"}
+
+    accepting, sink = smtp_factory()
+    config = config_for(database_url, accepting.port)
+    too_soon = send_digests(sessions, config, SmtpTransport(config.mail))
+    assert too_soon.reports == [], "backoff: no retry before next_attempt_at"
+    later = utcnow() + timedelta(minutes=2)
+    retried = send_digests(sessions, config, SmtpTransport(config.mail), now=later)
+    assert [r.status for r in retried.reports] == ["sent"]
+    assert sink.messages[0]["Message-ID"] == digest.message_id
+    with sessions() as session:
+        assert {i.status for i in session.scalars(select(OutboxItem))} == {"sent"}
+
+
+def test_permanent_refusal_is_recorded_and_not_retried(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    smtp_factory: Callable[..., tuple[Any, SmtpSink]],
+) -> None:
+    refusing, _ = smtp_factory(RefusingSink("550 5.7.1 relaying denied"))
+    config = config_for(database_url, refusing.port)
+    crawl(sessions, config, board_before())
+    result = send_digests(sessions, config, SmtpTransport(config.mail))
+    assert [r.status for r in result.reports] == ["failed"]
+    later = send_digests(sessions, config, SmtpTransport(config.mail), now=utcnow() + timedelta(days=1))
+    assert later.reports == []
+    with sessions() as session:
+        assert session.scalars(select(Digest.status)).one() == "failed"
+
+
+def test_unreachable_server_is_a_temporary_failure(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    from tests.conftest import free_port
+
+    config = config_for(database_url, free_port())
+    crawl(sessions, config, board_before())
+    result = send_digests(sessions, config, SmtpTransport(config.mail))
+    assert [r.status for r in result.reports] == ["retry"]
+    assert "failed" in (result.reports[0].error or "")
+
+
+def _self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path
+
+
+def test_starttls_and_login_with_the_password_from_the_environment(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    smtp_factory: Callable[..., tuple[Any, SmtpSink]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    logins: list[tuple[str, str]] = []
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret")
+
+    tls, cert_path = _self_signed(tmp_path)
+    controller, sink = smtp_factory(
+        tls_context=tls, require_starttls=True, auth_required=True, authenticator=authenticate
+    )
+    monkeypatch.setenv("ROLEWATCH_SMTP_PASSWORD", "s3cret")
+    extra = f", username: alerts@example.com, password_env: ROLEWATCH_SMTP_PASSWORD, ca_file: {cert_path}"
+    config = config_for(database_url, controller.port, extra, starttls=True)
+    crawl(sessions, config, board_before())
+
+    result = send_digests(sessions, config, SmtpTransport(config.mail))
+
+    assert [r.status for r in result.reports] == ["sent"], result.reports
+    assert logins == [("alerts@example.com", "s3cret")]
+    assert len(sink.messages) == 1
+
+
+def test_markup_and_newlines_in_a_posting_cannot_inject_html_or_headers(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    config = config_for(database_url, 25)
+    board = copy.deepcopy(board_before())
+    seed = next(j for j in board["jobs"] if j["id"] == 6042172)
+    seed["title"] = 'SRE <script>alert("x")</script> <b>now</b>'
+    seed["company_name"] = "Stripe\r\nBcc: victim@example.org"
+    crawl(sessions, config, board)
+    maildir = tmp_path / "mail"
+
+    send_digests(sessions, config, MaildirTransport(maildir))
+
+    (path,) = (maildir / "new").iterdir()
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"] and "Bcc: victim" in message["Subject"]
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in html
+    assert "<b>now</b>" not in html
