@@ -8,6 +8,7 @@ from crawler.spiders.base import BoardSpider
 from crawler.spiders.greenhouse import GreenhouseSpider
 from crawler.spiders.lever import LeverSpider
 from crawler.spiders.recruitee import RecruiteeSpider
+from crawler.spiders.smartrecruiters import SmartRecruitersSpider
 from crawler.spiders.workable import WorkableSpider
 
 SPIDERS: dict[str, type[BoardSpider]] = {
@@ -16,6 +17,7 @@ SPIDERS: dict[str, type[BoardSpider]] = {
     "ashby": AshbySpider,
     "recruitee": RecruiteeSpider,
     "workable": WorkableSpider,
+    "smartrecruiters": SmartRecruitersSpider,
 }
 
 

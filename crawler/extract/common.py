@@ -32,3 +32,14 @@ def names(items: Any, key: str = "name") -> list[str]:
         return []
     found = [text_or_none(item.get(key)) for item in items if isinstance(item, dict)]
     return [name for name in found if name]
+
+
+def label(value: Any, key: str = "label") -> str | None:
+    """`value[key]` of a `{"id": ..., "label": ...}` style object, or None."""
+    return text_or_none(value.get(key)) if isinstance(value, dict) else None
+
+
+def join_parts(*parts: Any, separator: str = ", ") -> str | None:
+    """The non-blank parts joined ("Austin", None, "US" → "Austin, US"), or None."""
+    found = [text for text in (text_or_none(part) for part in parts) if text]
+    return separator.join(found) or None
