@@ -1,0 +1,83 @@
+"""The command line: friendly errors, `check`, and the offline demo end to end."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from rolewatch.cli import main
+from rolewatch.demo import run_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_malformed_config_exits_non_zero_with_file_and_line_and_touches_no_database(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "rolewatch.yaml"
+    config.write_text(f"database: sqlite:///{tmp_path}/rw.db\nsources:\n  - name: x\n    typo: 1\n")
+    for command in (["check"], ["crawl"], ["run"], ["digest", "--dry-run"]):
+        result = CliRunner().invoke(main, [*command, "--config", str(config)])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"error: {config}:4:5: sources[0].typo: unknown setting" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "rw.db").exists()
+
+
+def test_invalid_yaml_exits_non_zero_with_its_position(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("sources:\n  - name: [unclosed\n")
+    result = CliRunner().invoke(main, ["check", "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {config}:3:1: invalid YAML")
+
+
+def test_check_lists_sources_with_family_and_url_and_recipients() -> None:
+    result = CliRunner().invoke(main, ["check", "--config", str(ROOT / "config" / "rolewatch.example.yaml")])
+    assert result.exit_code == 0, result.output
+    assert (
+        "source stripe (greenhouse): https://boards-api.greenhouse.io/v1/boards/stripe/jobs?content=true"
+        in result.output
+    )
+    assert "recipient me@example.com: watches infra-remote" in result.output
+    as_json = CliRunner().invoke(
+        main, ["check", "--json", "--config", str(ROOT / "config" / "rolewatch.example.yaml")]
+    )
+    assert json.loads(as_json.output)["sources"][0]["type"] == "greenhouse"
+
+
+def read_mail(path: Path) -> EmailMessage:
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_demo_writes_the_new_digest_then_the_change_and_nothing_for_an_unchanged_board(
+    tmp_path: Path,
+) -> None:
+    lines: list[str] = []
+    steps = run_demo(tmp_path / "demo", say=lines.append)
+
+    first, second, third = steps
+    assert first.crawl["status"] == "complete" and first.crawl["new"] == 267
+    assert (second.crawl["new"], second.crawl["changed"], second.crawl["closed"]) == (1, 1, 1)
+    assert (third.versions, third.events, third.digests.reports) == (0, 0, [])
+    mails = sorted((tmp_path / "demo" / "mail" / "new").glob("*.eml"))
+    assert len(mails) == 2
+    new, change = (read_mail(path) for path in mails)
+
+    text = new.get_body(("plain",)).get_content()
+    assert "[NEW] Backend Engineer, Core Technology" in text
+    assert "Salary: $155,700 – $285,600 per year" in text
+
+    text = change.get_body(("plain",)).get_content()
+    assert "[CHANGED] Backend Engineer, Core Technology" in text
+    assert "Salary: $155,700 – $285,600 per year -> $165,000 – $295,000 per year" in text
+    assert "[CLOSED] Infrastructure Engineer, Privy" in text
+    assert "[NEW] Engineering Manager - Core Performance" in text
+    assert change["Subject"] == "[rolewatch] 1 new, 1 changed, 1 closed — Stripe"
+    assert any("Digests are in" in line for line in lines)
