@@ -40,6 +40,8 @@ class Entry:
     changes: list[dict[str, Any]] = field(default_factory=list)
     watches: list[str] = field(default_factory=list)
     backfill: bool = False
+    # Links to the same job on other sources.
+    also_at: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -116,6 +118,7 @@ def build_view(recipient: str, rows: list[dict[str, Any]]) -> DigestView:
             changes=describe_changes(row.get("diff"), data),
             watches=row.get("watches", []),
             backfill=row.get("backfill", False),
+            also_at=row.get("also_at", []),
         )
         grouped[entry.company].append(entry)
         counts[entry.event] += 1

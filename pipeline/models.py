@@ -86,8 +86,12 @@ class Posting(Base):
     missing_count: Mapped[int] = mapped_column(default=0)
     current_hash: Mapped[str] = mapped_column(String(64))
     version_count: Mapped[int] = mapped_column(default=0)
+    # The same job first seen on another source: its versions are kept, its events are not
+    # announced again; digests show its link beside the original's.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), index=True)
 
     source: Mapped[Source] = relationship()
+    duplicate_of: Mapped[Posting | None] = relationship(remote_side="Posting.id")
     versions: Mapped[list[PostingVersion]] = relationship(
         back_populates="posting", order_by="PostingVersion.number"
     )

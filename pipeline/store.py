@@ -110,6 +110,12 @@ def _store_batch(
     }
     now = utcnow()
     events: list[Event] = []
+    fingerprints = {
+        posting.external_id: fingerprint(posting.company, posting.title, posting.locations)
+        for posting in batch
+        if posting.external_id not in existing
+    }
+    originals = _originals_elsewhere(session, source_id, set(fingerprints.values()))
     for posting in batch:
         material = posting.material()
         digest = content_hash(material)
@@ -119,7 +125,8 @@ def _store_batch(
                 source_id=source_id,
                 external_id=posting.external_id,
                 url=posting.url,
-                fingerprint=fingerprint(posting.company, posting.title, posting.locations),
+                fingerprint=fingerprints[posting.external_id],
+                duplicate_of_id=originals.get(fingerprints[posting.external_id]),
                 current_hash=digest,
                 first_seen=now,
                 last_seen=now,
@@ -148,8 +155,24 @@ def _store_batch(
             )
         elif diff:
             events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="changed", diff=diff))
-    session.add_all(events)
-    return events
+    announced = [event for event in events if event.posting.duplicate_of_id is None]
+    session.add_all(announced)
+    return announced
+
+
+def _originals_elsewhere(session: Session, source_id: int, fingerprints: set[str]) -> dict[str, int]:
+    """Open postings on other sources with these fingerprints: the same job seen before."""
+    if not fingerprints:
+        return {}
+    rows = session.execute(
+        select(Posting.fingerprint, Posting.id).where(
+            Posting.fingerprint.in_(fingerprints),
+            Posting.source_id != source_id,
+            Posting.status == "open",
+            Posting.duplicate_of_id.is_(None),
+        )
+    )
+    return {fp: posting_id for fp, posting_id in rows}
 
 
 def _add_version(
@@ -221,6 +244,8 @@ def _close_missing(
         if row.missing_count < source.close_after_missing:
             continue
         row.status, row.closed_at = "closed", now
+        if row.duplicate_of_id is not None:
+            continue
         events.append(Event(posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed"))
     return events, None
 

@@ -207,3 +207,19 @@ def test_a_killed_crawl_is_marked_failed_when_the_next_one_starts(
     with sessions() as session:
         statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
     assert statuses == ["failed", "complete"]
+
+
+def test_the_same_job_on_two_sources_is_announced_once(sessions: sessionmaker[Session]) -> None:
+    mirror = SourceConfig(name="stripe-careers", type="greenhouse", board="stripe")
+    board = stripe_board()
+    first = crawl(sessions, board)
+    second = crawl(sessions, board, source=mirror)
+    assert first.new == 268
+    assert (second.new, second.seen) == (0, 268)
+    with sessions() as session:
+        duplicates = session.scalar(select(func.count()).where(Posting.duplicate_of_id.is_not(None)))
+    assert duplicates == 268
+    changed = copy.deepcopy(board)
+    job(changed, 8008880)["title"] = "Growth Engineer II"
+    assert events(sessions, crawl(sessions, changed, source=mirror)) == []
+    assert events(sessions, crawl(sessions, changed)) == [("changed", "8008880")]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:44:41.021766
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations
@@ -82,6 +82,11 @@ def upgrade() -> None:
         sa.Column("missing_count", sa.Integer(), nullable=False),
         sa.Column("current_hash", sa.String(length=64), nullable=False),
         sa.Column("version_count", sa.Integer(), nullable=False),
+        sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["duplicate_of_id"],
+            ["postings.id"],
+        ),
         sa.ForeignKeyConstraint(
             ["source_id"],
             ["sources.id"],
@@ -90,6 +95,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_id", "external_id"),
     )
     with op.batch_alter_table("postings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_postings_duplicate_of_id"), ["duplicate_of_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_postings_fingerprint"), ["fingerprint"], unique=False)
 
     op.create_table(
@@ -178,6 +184,7 @@ def downgrade() -> None:
     op.drop_table("posting_versions")
     with op.batch_alter_table("postings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_postings_fingerprint"))
+        batch_op.drop_index(batch_op.f("ix_postings_duplicate_of_id"))
 
     op.drop_table("postings")
     with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
