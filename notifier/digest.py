@@ -194,15 +194,15 @@ def digest_view(session: Session, digest: Digest) -> DigestView:
             selectinload(OutboxItem.event).selectinload(Event.version),
             selectinload(OutboxItem.event).selectinload(Event.posting).selectinload(Posting.source),
         )
-    )
-    items = list(items)
+    ).all()
     duplicates: dict[int, list[str]] = {}
     for original, url in session.execute(
         select(Posting.duplicate_of_id, Posting.url).where(
             Posting.duplicate_of_id.in_([item.event.posting_id for item in items]), Posting.url.is_not(None)
         )
     ):
-        duplicates.setdefault(original, []).append(url)
+        if original is not None and url is not None:
+            duplicates.setdefault(original, []).append(url)
     rows = [
         {
             "also_at": duplicates.get(item.event.posting_id, []),
