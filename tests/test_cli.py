@@ -81,3 +81,20 @@ def test_demo_writes_the_new_digest_then_the_change_and_nothing_for_an_unchanged
     assert "[NEW] Engineering Manager - Core Performance" in text
     assert change["Subject"] == "[rolewatch] 1 new, 1 changed, 1 closed — Stripe"
     assert any("Digests are in" in line for line in lines)
+
+    config = str(tmp_path / "demo" / "rolewatch.yaml")
+    runner = CliRunner()
+    history = runner.invoke(main, ["history", "stripe:6042172", "--json", "--config", config])
+    versions = [json.loads(line) for line in history.output.splitlines()]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["changed_fields"] == ["description", "salary_max", "salary_min"]
+    diff = json.loads(runner.invoke(main, ["diff", "stripe:6042172", "--json", "--config", config]).output)
+    assert diff["changes"]["salary_min"] == {"old": 155700, "new": 165000}
+    closed = runner.invoke(main, ["postings", "--status", "closed", "--json", "--config", config])
+    assert [json.loads(line)["title"] for line in closed.output.splitlines()] == [
+        "Infrastructure Engineer, Privy"
+    ]
+    status = runner.invoke(main, ["status", "--config", config])
+    assert status.exit_code == 0 and "stripe" in status.output and "complete" in status.output
+    missing = runner.invoke(main, ["history", "stripe:nope", "--config", config])
+    assert missing.exit_code == 1 and "no posting 'stripe:nope'" in missing.output

@@ -1,0 +1,154 @@
+"""Read-only questions the CLI answers: postings, a posting's history and diffs, source status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.diff import field_diff
+from pipeline.models import CrawlRun, Digest, Posting, PostingVersion, Source
+from pipeline.normalize import Posting as NormalPosting
+
+
+class NotFound(Exception):
+    """Raised when a POSTING argument names nothing stored; the CLI prints it and exits 1."""
+
+
+def find_posting(session: Session, ref: str) -> Posting:
+    """A posting by its number (`42`) or as `source:external_id` (`stripe:6042172`)."""
+    if ref.isdigit():
+        posting = session.get(Posting, int(ref))
+    else:
+        source, _, external_id = ref.partition(":")
+        posting = session.scalar(
+            select(Posting).join(Source).where(Source.name == source, Posting.external_id == external_id)
+        )
+    if posting is None:
+        raise NotFound(f"no posting {ref!r} (give its number or source:id, see `rolewatch postings`)")
+    return posting
+
+
+def posting_row(posting: Posting, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": posting.id,
+        "source": posting.source.name,
+        "external_id": posting.external_id,
+        "status": posting.status,
+        "title": data.get("title"),
+        "company": data.get("company"),
+        "locations": data.get("locations"),
+        "workplace": data.get("workplace"),
+        "salary_min": data.get("salary_min"),
+        "salary_max": data.get("salary_max"),
+        "salary_currency": data.get("salary_currency"),
+        "url": posting.url,
+        "first_seen": posting.first_seen.isoformat(),
+        "last_seen": posting.last_seen.isoformat(),
+        "versions": posting.version_count,
+    }
+
+
+def list_postings(
+    session: Session,
+    company: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    latest = (
+        select(PostingVersion.posting_id, func.max(PostingVersion.number).label("number"))
+        .group_by(PostingVersion.posting_id)
+        .subquery()
+    )
+    query = (
+        select(Posting, PostingVersion.data)
+        .join(latest, latest.c.posting_id == Posting.id)
+        .join(
+            PostingVersion,
+            (PostingVersion.posting_id == Posting.id) & (PostingVersion.number == latest.c.number),
+        )
+        .order_by(Posting.first_seen.desc(), Posting.id.desc())
+    )
+    if status:
+        query = query.where(Posting.status == status)
+    if since:
+        query = query.where(Posting.first_seen >= since)
+    rows = [posting_row(posting, data) for posting, data in session.execute(query)]
+    if company:
+        rows = [row for row in rows if (row["company"] or "").casefold() == company.casefold()]
+    return rows[:limit]
+
+
+def history(session: Session, posting: Posting) -> list[dict[str, Any]]:
+    previous: dict[str, Any] | None = None
+    versions = []
+    for version in posting.versions:
+        material = NormalPosting(**version.data).material()
+        changed = sorted(field_diff(previous, material)) if previous is not None else []
+        versions.append(
+            {
+                "version": version.number,
+                "seen_at": version.seen_at.isoformat(),
+                "title": version.data.get("title"),
+                "changed_fields": changed,
+            }
+        )
+        previous = material
+    return versions
+
+
+def diff(session: Session, posting: Posting, old: int | None, new: int | None) -> dict[str, Any]:
+    numbers = [version.number for version in posting.versions]
+    new = new or numbers[-1]
+    old = old or max(new - 1, 1)
+    by_number = {version.number: version for version in posting.versions}
+    if old not in by_number or new not in by_number:
+        raise NotFound(f"posting {posting.id} has versions {numbers[0]}..{numbers[-1]}")
+    before = NormalPosting(**by_number[old].data).material()
+    after = NormalPosting(**by_number[new].data).material()
+    return {"posting": posting.id, "from": old, "to": new, "changes": field_diff(before, after)}
+
+
+@dataclass
+class SourceStatus:
+    name: str
+    last_crawl: str | None
+    status: str | None
+    seen: int | None
+    problems: str | None
+    open_postings: int
+
+
+def source_status(session: Session, names: list[str]) -> list[SourceStatus]:
+    result = []
+    for name in names:
+        run = session.scalar(
+            select(CrawlRun).join(Source).where(Source.name == name).order_by(CrawlRun.id.desc()).limit(1)
+        )
+        open_count = session.scalar(
+            select(func.count())
+            .select_from(Posting)
+            .join(Source)
+            .where(Source.name == name, Posting.status == "open")
+        )
+        result.append(
+            SourceStatus(
+                name=name,
+                last_crawl=run.started_at.isoformat() if run else None,
+                status=run.status if run else None,
+                seen=run.seen if run else None,
+                problems=run.problems if run else None,
+                open_postings=open_count or 0,
+            )
+        )
+    return result
+
+
+def last_digest(session: Session, recipient: str) -> Digest | None:
+    return session.scalar(
+        select(Digest).where(Digest.recipient == recipient).order_by(Digest.id.desc()).limit(1)
+    )
