@@ -230,6 +230,10 @@ class WatchRule(Strict):
     workplace: list[Workplace] = []
     min_salary: MinSalary | None = None
     companies: list[str] = []
+    # Any of these places (aliases such as "SF" or "NYC" are understood).
+    locations: list[str] = []
+    # For `changed` events: only these fields matter (title, salary, locations, workplace, ...).
+    changed_fields: list[str] = []
     sources: list[str] = []
     events: list[EventType] = ["new", "changed", "closed", "reopened"]
 

@@ -37,7 +37,7 @@ def matching_watches(rules: Sequence[WatchRule], event: Event, source: str | Non
     return [
         rule.name
         for rule in rules
-        if event_wanted(rule, event.type) and match_posting(rule, event.version.data, source)
+        if event_wanted(rule, event.type, event.diff) and match_posting(rule, event.version.data, source)
     ]
 
 

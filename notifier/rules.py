@@ -11,7 +11,31 @@ from typing import Any
 from config.presets import PRESETS
 from config.schema import Config, Topic, WatchRule
 
-_LIST_KEYS = ("any", "all", "none", "title_any", "title_none", "workplace", "companies", "sources")
+_LIST_KEYS = (
+    "any", "all", "none", "title_any", "title_none", "workplace", "companies", "sources", "locations",
+    "changed_fields",
+)  # fmt: skip
+
+# Short names people write for places, and what boards write.
+LOCATION_ALIASES = {
+    "sf": ["san francisco", "sf", "bay area"],
+    "san francisco": ["san francisco", "sf", "bay area"],
+    "nyc": ["new york", "nyc", "ny"],
+    "new york": ["new york", "nyc"],
+    "la": ["los angeles", "la"],
+    "us": ["us", "usa", "united states", "u.s."],
+    "usa": ["us", "usa", "united states", "u.s."],
+    "united states": ["us", "usa", "united states", "u.s."],
+    "uk": ["uk", "united kingdom", "london", "england"],
+    "united kingdom": ["uk", "united kingdom", "england"],
+    "remote": ["remote"],
+}
+# Diff keys grouped under the names people use in `changed_fields`.
+FIELD_GROUPS = {
+    "salary": {"salary_min", "salary_max", "salary_currency", "salary_period"},
+    "location": {"locations"},
+    "locations": {"locations"},
+}
 
 
 def resolve(rule: WatchRule, config: Config | None = None) -> WatchRule:
@@ -104,6 +128,12 @@ def match_posting(rule: WatchRule, data: dict[str, Any], source: str | None = No
         company.casefold() for company in rule.companies
     }:
         return fail(f"company {data.get('company')!r} is not watched")
+    if rule.locations:
+        places = data.get("locations") or []
+        wanted = [alias for place in rule.locations for alias in location_aliases(place)]
+        if not any(found_terms(wanted, place) for place in places):
+            return fail(f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}")
+        reasons.append(f"location {'; '.join(places)}")
     if rule.sources and source not in rule.sources:
         return fail(f"source {source!r} is not watched")
     if rule.min_salary is not None:
@@ -141,5 +171,15 @@ def _salary(rule: WatchRule, data: dict[str, Any]) -> Match:
     return Match(True, [f"salary up to {top:,.0f} {currency}"])
 
 
-def event_wanted(rule: WatchRule, event_type: str) -> bool:
-    return event_type in rule.events
+def location_aliases(place: str) -> list[str]:
+    return LOCATION_ALIASES.get(place.casefold().strip(), [place])
+
+
+def event_wanted(rule: WatchRule, event_type: str, diff: dict[str, Any] | None = None) -> bool:
+    """Is this kind of event wanted, and for `changed`, did a field the rule cares about change?"""
+    if event_type not in rule.events:
+        return False
+    if event_type != "changed" or not rule.changed_fields:
+        return True
+    cared = set().union(*(FIELD_GROUPS.get(name, {name}) for name in rule.changed_fields))
+    return bool(cared & set(diff or {}))

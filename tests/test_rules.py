@@ -1,0 +1,84 @@
+"""Watch rules on real postings: the infrastructure preset, salary, workplace, places, events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config.schema import WatchRule
+from crawler.extract.greenhouse import extract_greenhouse
+from notifier.rules import event_wanted, match_posting, resolve, term_pattern
+from pipeline.normalize import normalize
+from rolewatch.demo_boards import SEED_JOB_ID, board_before
+
+BOARD = {raw.external_id: normalize(raw).as_dict() for raw in extract_greenhouse(board_before()).postings}
+SEED = BOARD[str(SEED_JOB_ID)]
+INFRA = resolve(WatchRule(name="infra", extends="infrastructure"))
+
+
+def rule(**conditions: Any) -> WatchRule:
+    return resolve(WatchRule(name="r", extends="infrastructure", **conditions))
+
+
+def test_the_infrastructure_preset_matches_the_seed_posting() -> None:
+    verdict = match_posting(INFRA, SEED)
+    assert verdict, verdict.reasons
+    assert "text is about compute, networking, caching, distributed systems" in verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "job_id, title",
+    [
+        ("7922618", "Account Executive, Existing Business, Platforms"),
+        ("7977745", "Designer, Web Presence & Platform"),
+        ("7979885", "Finance & Strategy Partner, Central Engineering"),
+        ("8044460", "AI Engineer"),
+        ("8084195", "Backend Engineer, Credit Decisions"),
+    ],
+)
+def test_the_infrastructure_preset_leaves_out_other_roles(job_id: str, title: str) -> None:
+    posting = BOARD[job_id]
+    assert posting["title"].strip() == title
+    assert not match_posting(INFRA, posting)
+
+
+def test_marketing_sales_and_recruiting_roles_never_match() -> None:
+    for title in ("Marketing Manager, Infrastructure", "Sales Engineer, Cloud", "Technical Recruiter, SRE"):
+        posting = dict(SEED, title=title)
+        assert not match_posting(INFRA, posting), title
+
+
+def test_the_stated_user_rule_infra_remote_and_base_150k() -> None:
+    wanted = rule(workplace=["remote", "hybrid"], min_salary={"amount": 150000, "currency": "USD"})
+    assert match_posting(wanted, SEED)
+    assert not match_posting(wanted, dict(SEED, salary_max=140000.0, salary_min=120000.0))
+    assert not match_posting(wanted, dict(SEED, workplace=["onsite"]))
+    assert not match_posting(wanted, dict(SEED, salary_currency="EUR"))
+    unknown = dict(SEED, salary_min=None, salary_max=None, salary_currency=None)
+    assert not match_posting(wanted, unknown)
+    lenient = rule(min_salary={"amount": 150000, "currency": "USD", "include_unknown": True})
+    assert match_posting(lenient, unknown)
+
+
+def test_terms_match_whole_words_case_folded_with_plurals() -> None:
+    assert term_pattern("database").search("Experience with DATABASES required")
+    assert not term_pattern("SRE").search("we are stressed")
+    assert term_pattern("distributed systems").search("large distributed-systems work")
+    any_rule = WatchRule(name="go", any=["golang", "Go"], none=["PHP"])
+    assert match_posting(any_rule, {"title": "Backend (Go)", "description": ""})
+    assert not match_posting(any_rule, {"title": "Backend (Go)", "description": "PHP too"})
+
+
+def test_locations_understand_aliases() -> None:
+    sf = rule(locations=["SF"])
+    assert match_posting(sf, SEED)  # "US-Remote, Chicago, Seattle, San Francisco"
+    assert not match_posting(rule(locations=["London"]), SEED)
+
+
+def test_changed_fields_limit_which_changes_are_mailed() -> None:
+    only_pay = rule(changed_fields=["title", "salary"])
+    assert event_wanted(only_pay, "changed", {"salary_min": {"old": 1, "new": 2}})
+    assert not event_wanted(only_pay, "changed", {"description": {"lines": []}})
+    assert event_wanted(only_pay, "closed")
+    assert not event_wanted(rule(events=["new"]), "closed")
