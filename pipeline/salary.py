@@ -1,42 +1,14 @@
-"""Pay ranges from posting text: "$155,700 - $285,600", "€70k–90k", "USD 120,000/yr"."""
+"""Pay ranges from posting text: "$155,700 - $285,600", "€70k–90k", "USD 120,000/yr".
+
+Only figures that name a currency count, so years, head counts and phone numbers never become
+pay. A range counts wherever it stands; a lone figure only where the words around it say it is pay.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
-CURRENCY_CODES = (
-    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "INR", "JPY",
-    "SGD", "HKD", "BRL", "MXN", "ZAR", "ILS", "CZK",
-)  # fmt: skip
-# A prefix such as "CA$" or "A$" names the dollar.
-DOLLAR_PREFIXES = {"CA": "CAD", "C": "CAD", "A": "AUD", "AU": "AUD", "NZ": "NZD", "US": "USD",
-                   "S": "SGD", "HK": "HKD"}  # fmt: skip
-
-_CODE = "|".join(CURRENCY_CODES)
-_SYMBOL = r"(?:(?:CA|AU|NZ|US|HK|[CAS])?\$|€|£|¥|₹)"
-_NUMBER = r"\d{1,3}(?:[,.\s\u202f\u00a0]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d+)?"
-_AMOUNT = (
-    rf"(?P<@cur1>{_SYMBOL}|\b(?:{_CODE})\s?)?\s*(?P<@num>{_NUMBER})\s*"
-    rf"(?P<@k>[kK]\b)?(?!\s?(?:[mMbB]n?|million|billion|bil)\b)(?:\s?(?P<@cur2>\b(?:{_CODE})\b|€))?"
-)
-_RANGE = re.compile(
-    _AMOUNT.replace("@", "a")
-    + r"\s*(?:-|–|—|to|and)\s*"
-    + _AMOUNT.replace("@", "b")
-    + r"(?P<tail>[^.\n]{0,40})",
-    re.IGNORECASE,
-)
-_SINGLE = re.compile(_AMOUNT.replace("@", "a") + r"(?P<tail>[^.\n]{0,40})", re.IGNORECASE)
-
-_PERIODS = (
-    ("hour", r"/\s?h(?:ou)?r\b|per hour|hourly|an hour|/hour"),
-    ("day", r"/\s?day\b|per day|daily"),
-    ("week", r"/\s?w(?:ee)?k\b|per week|weekly"),
-    ("month", r"/\s?mo(?:nth)?\b|per month|monthly|a month"),
-    ("year", r"/\s?y(?:ea)?r\b|per year|per annum|annual|annually|yearly|a year|/yr|p\.a\.|\bpa\b"),
-)
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -47,81 +19,240 @@ class Salary:
     period: str | None
 
 
+# Written before the figure. A letter prefix says whose dollar it is.
+PREFIX_SYMBOLS = {
+    "US$": "USD", "CA$": "CAD", "AU$": "AUD", "NZ$": "NZD", "SG$": "SGD", "HK$": "HKD", "MX$": "MXN",
+    "C$": "CAD", "A$": "AUD", "S$": "SGD", "R$": "BRL", "$": "USD",
+    "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₪": "ILS",
+}  # fmt: skip
+# Written after the figure: "4.500 €", "15 000 zł".
+SUFFIX_SYMBOLS = {"€": "EUR", "£": "GBP", "zł": "PLN"}
+# Upper case only: in lower case several codes are English words ("try", "all").
+CURRENCY_CODES = (
+    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "INR",
+    "JPY", "KRW", "CNY", "SGD", "HKD", "TWD", "BRL", "MXN", "ZAR", "ILS", "AED", "RON",
+)  # fmt: skip
+# How much bigger pay figures run than in dollars, so that one threshold tells a yearly figure
+# from a monthly or hourly one: ¥300,000 is a month's pay, ₹12,00,000 a year's.
+PAY_SCALE = {
+    "JPY": 100, "KRW": 1000, "INR": 15, "CNY": 7, "HKD": 8, "TWD": 30, "SEK": 10, "NOK": 10,
+    "DKK": 7, "CZK": 20, "HUF": 350, "PLN": 4, "MXN": 17, "BRL": 5, "ZAR": 15, "ILS": 3.5, "AED": 3.5,
+    "RON": 4.5,
+}  # fmt: skip
+YEARLY_FROM = 20_000  # a figure without a period at or above this (in dollar terms) is yearly
+HOURLY_BELOW = 200  # and one below this is hourly
+
+_CODE = "|".join(CURRENCY_CODES)
+_PREFIX = (
+    r"(?<![A-Za-z])(?:"
+    + "|".join(re.escape(symbol) for symbol in sorted(PREFIX_SYMBOLS, key=len, reverse=True))
+    + rf"|(?:{_CODE})(?![A-Za-z]))"
+)
+_SUFFIX = rf"(?:{_CODE})(?![A-Za-z])|€|£|zł"
+# Atomic, so "95 million" cannot shrink to "9" and slip past the magnitude check.
+_NUMBER = (
+    r"(?<!\d)(?<!\d[.,])(?>"
+    r"\d{1,2}(?:,\d{2})+,\d{3}"  # Indian lakh grouping: 12,00,000
+    r"|\d{1,3}(?P<@sep>[,.'’\u00a0\u202f ])\d{3}(?:(?P=@sep)\d{3})*(?:[.,]\d{1,2})?"
+    r"|\d+(?:[.,]\d{1,2})?"
+    r")(?!\d)"
+)
+_UNIT = r"hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|mths?|years?|yrs?|y|annum|jahr|monat|stunde|tag"
+_ATTACHED_PERIOD = (
+    rf"(?i:[^\S\n]?/[^\S\n]?(?:{_UNIT})\b"
+    r"|[^\S\n](?:per|an?|pro)[^\S\n](?:hour|day|week|month|year|annum)\b"
+    r"|[^\S\n]?(?:hourly|daily|weekly|monthly|yearly|annually)\b)"
+)
+# "120k"; India counts in lakhs (100,000) and crores: "₹12-18 LPA" is lakhs per annum.
+_UNIT_WORD = r"[kK](?![A-Za-z])|[^\S\n]?(?i:lakhs?|lacs?|lpa|crores?)\b"
+MULTIPLIERS = {"k": 1_000, "lakh": 100_000, "lac": 100_000, "lpa": 100_000, "crore": 10_000_000}
+_AMOUNT = (
+    rf"(?:(?P<@pre>{_PREFIX})[^\S\n]?)?(?P<@num>{_NUMBER})(?P<@unit>{_UNIT_WORD})?"
+    r"(?P<@mag>[^\S\n]?(?i:[mb](?:n|il|illion)?|trillion|mm)(?![A-Za-z]))?"
+    rf"(?:[^\S\n]?(?P<@post>{_SUFFIX}))?(?P<@per>{_ATTACHED_PERIOD})?"
+)
+_SEPARATOR = r"[^\S\n]*(?P<dash>[-–—‒−~]|(?i:to|and|bis)\b)[^\S\n]*"
+_RANGE = re.compile(
+    r"(?P<between>(?i:\bbetween)\s+)?" + _AMOUNT.replace("@", "a") + _SEPARATOR + _AMOUNT.replace("@", "b")
+)
+_SINGLE = re.compile(_AMOUNT.replace("@", "a"))
+
+_PERIODS = (
+    ("hour", r"/\s?(?:h|hrs?|hours?|stunde)\b|\b(?:per|an|pro) (?:hour|stunde)\b|\bhourly\b"),
+    ("day", r"/\s?(?:d|days?|tag)\b|\b(?:per|a|pro) (?:day|tag)\b|\bdaily\b|\bday rate\b"),
+    ("week", r"/\s?(?:wks?|weeks?)\b|\b(?:per|a) week\b|\bweekly\b"),
+    (
+        "month",
+        r"/\s?(?:mos?|mths?|months?|monat)\b|\b(?:per|a|pro|im) (?:month|monat)\b|\bmonthly\b|\bmonatlich",
+    ),
+    (
+        "year",
+        r"/\s?(?:y|yrs?|years?|annum|jahr)\b|\b(?:per|a|pro|im) (?:year|annum|jahr)\b|\bannual(?:ly)?\b"
+        r"|\byearly\b|\bp\.\s?a\.|\bjährlich",
+    ),
+)
+# Before a figure, only words that plainly name a period; "3 days a week" says nothing about pay.
+_PERIOD_WORDS_BEFORE = (
+    ("hour", r"\bhourly\b"),
+    ("day", r"\bdaily\b|\bday rate\b"),
+    ("month", r"\bmonthly\b"),
+    ("year", r"\bannual(?:ly)?\b|\byearly\b"),
+)
+_PAY_WORDS = re.compile(
+    r"\b(?:salary|salaries|pay|compensation|comp|wages?|rate|base|earn\w*|OTE|remuneration|gehalt)\b",
+    re.IGNORECASE,
+)
+# A figure just after these is a perk or a company number, not pay.
+_NOT_PAY_BEFORE = re.compile(
+    r"\b(?:stipends?|credits?|subsid\w*|allowances?|reimburs\w*|budgets?|401\s?\(?k\)?|contribution\w*"
+    r"|donation\w*|match\w*|bonus\w*|relocation|raised|funding|cap at)\b",
+    re.IGNORECASE,
+)
+# ... and so is one followed by these nouns ("$500 per month credit", "an annual $3,000 stipend").
+_NOT_PAY_AFTER = re.compile(
+    r"^[\s:–-]*(?:(?!(?:plus|and|with|or|base|salary|pay)\b)[A-Za-z-]+\s+){0,2}?"
+    r"(?:stipend|credit|subsidy|allowance|reimbursement|budget|bonus|grant|match|donation|contribution)s?\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n")
+
+
 def parse_salary(text: str | None) -> Salary | None:
-    """The first pay range (or single figure with a currency) in `text`, or None."""
+    """The first pay range (or a lone figure that is plainly pay) in `text`, or None."""
     if not text:
         return None
-    for match in _RANGE.finditer(text):
-        salary = _from_range(match, text)
+    not_pay: list[tuple[int, int]] = []  # money ranges that are not pay; their figures are not either
+    position = 0
+    while match := _RANGE.search(text, position):
+        salary, is_money = _from_range(match, text)
         if salary:
             return salary
+        if is_money:
+            not_pay.append(match.span())
+        position = match.end("anum")
     for match in _SINGLE.finditer(text):
-        salary = _from_single(match, text)
+        inside_range = any(start <= match.start() < end for start, end in not_pay)
+        salary = None if inside_range else _from_single(match, text)
         if salary:
             return salary
     return None
 
 
-def _from_range(match: re.Match[str], text: str) -> Salary | None:
-    currency = _currency(match.group("acur1") or match.group("acur2")) or _currency(
-        match.group("bcur1") or match.group("bcur2")
+def _from_range(match: re.Match[str], text: str) -> tuple[Salary | None, bool]:
+    """The range as pay, and whether it was money at all (a currency before it or after its end)."""
+    # "2024 - $120,000" is a year and a figure; "70.000 - 90.000 EUR" names its currency last.
+    currency = _currency_of(match, "a") or _currency(match.group("bpost"), SUFFIX_SYMBOLS)
+    if currency is None or (match.group("dash").lower() == "and" and not match.group("between")):
+        return None, False
+    if match.group("amag") or match.group("bmag"):
+        return None, True
+    low, high = _number(match.group("anum")), _number(match.group("bnum"))
+    low_unit, high_unit = match.group("aunit"), match.group("bunit")
+    # "€75–90k": a unit on one bound only belongs to both when that keeps them in order.
+    if bool(low_unit) != bool(high_unit) and low < high:
+        low_unit = high_unit = low_unit or high_unit
+    low, high = low * _multiplier(low_unit), high * _multiplier(high_unit)
+    if low <= 0 or high < low or _looks_like_a_perk(match, text):
+        return None, True
+    period = (
+        _period_attached(high_unit, match.group("bper") or match.group("aper"))
+        or _period_around(match, text)
+        or _period_by_size(high, currency)
     )
-    if currency is None:
-        return None
-    scale_b = _scale(match.group("bk"))
-    scale_a = _scale(match.group("ak")) if match.group("ak") else scale_b
-    low = _number(match.group("anum")) * scale_a
-    high = _number(match.group("bnum")) * scale_b
-    if low <= 0 or high < low or high > 50 * low:
-        return None
-    period = _period(match.group("tail"), text, match.start())
-    return Salary(low, high, currency, period or ("hour" if high < 500 else "year"))
+    return Salary(float(low), float(high), currency, period), True
 
 
 def _from_single(match: re.Match[str], text: str) -> Salary | None:
-    currency = _currency(match.group("acur1") or match.group("acur2"))
-    if currency is None:
+    currency = _currency_of(match, "a")
+    if currency is None or match.group("amag"):
         return None
-    amount = _number(match.group("anum")) * _scale(match.group("ak"))
-    period = _period(match.group("tail"), text, match.start())
-    # A lone figure is pay only when it says so by its size or a period ("$40/hour").
-    if amount < 1000 and period not in ("hour", "day"):
+    amount = _number(match.group("anum")) * _multiplier(match.group("aunit"))
+    if amount <= 0 or _looks_like_a_perk(match, text):
         return None
-    return Salary(amount, amount, currency, period or "year")
+    if not (_PAY_WORDS.search(_sentence_before(match, text)) or _stands_alone(match, text)):
+        return None
+    period = (
+        _period_attached(match.group("aunit"), match.group("aper"))
+        or _period_around(match, text)
+        or _period_by_size(amount, currency)
+    )
+    return Salary(float(amount), float(amount), currency, period)
 
 
-def _currency(token: str | None) -> str | None:
+def _currency_of(match: re.Match[str], side: str) -> str | None:
+    prefix, suffix = match.group(f"{side}pre"), match.group(f"{side}post")
+    return _currency(prefix, PREFIX_SYMBOLS) or _currency(suffix, SUFFIX_SYMBOLS)
+
+
+def _currency(token: str | None, symbols: dict[str, str]) -> str | None:
     if not token:
         return None
-    token = token.strip().upper()
-    if token.endswith("$") and token != "$":
-        return DOLLAR_PREFIXES.get(token[:-1], "USD")
-    return CURRENCY_SYMBOLS.get(token) or (token if token in CURRENCY_CODES else None)
+    return symbols.get(token) or (token if token in CURRENCY_CODES else None)
 
 
-def _scale(suffix: str | None) -> float:
-    if not suffix:
-        return 1.0
-    return 1000.0
+def _number(raw: str) -> Decimal:
+    """The figure's value; the grammar above makes a trailing ",dd" or ".dd" the only decimal part."""
+    digits = re.sub(r"[\s'’]", "", raw)
+    decimal = re.fullmatch(r"(.*)[.,](\d{1,2})", digits)
+    whole, fraction = decimal.groups() if decimal else (digits, "0")
+    return Decimal(re.sub(r"[.,]", "", whole) + "." + fraction)
 
 
-def _number(text: str) -> float:
-    compact = re.sub(r"[\s\u202f\u00a0]", ",", text)
-    # "70.000" (European thousands) vs "70.5": a dot followed by exactly three digits groups.
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", compact):
-        return float(re.sub(r"[.,]", "", compact))
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+\.\d{1,2}", compact):
-        return float(compact.replace(",", ""))
-    return float(compact.replace(",", ""))
+def _sentence_before(match: re.Match[str], text: str, reach: int = 60) -> str:
+    before = text[max(0, match.start() - reach) : match.start()]
+    ends = list(_SENTENCE_END.finditer(before))
+    return before[ends[-1].end() :] if ends else before
 
 
-def _period(tail: str, text: str, start: int) -> str | None:
-    window = (text[max(0, start - 80) : start] + " " + tail).lower()
-    near_tail = tail.lower()
-    for name, pattern in _PERIODS:
-        if re.search(pattern, near_tail):
-            return name
-    for name, pattern in _PERIODS:
-        if re.search(pattern, window):
-            return name
+def _rest_of_sentence(match: re.Match[str], text: str, reach: int = 40) -> str:
+    after = text[match.end() : match.end() + reach]
+    end = _SENTENCE_END.search(after)
+    return after[: end.start()] if end else after
+
+
+def _looks_like_a_perk(match: re.Match[str], text: str) -> bool:
+    return bool(
+        _NOT_PAY_BEFORE.search(_sentence_before(match, text, reach=50))
+        or _NOT_PAY_AFTER.search(_rest_of_sentence(match, text))
+    )
+
+
+def _stands_alone(match: re.Match[str], text: str) -> bool:
+    """A line holding little but the figure ("¥8,000,000", "$34.62/hour") is a pay field."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    rest = text[line_start : match.start()] + " " + text[match.end() : line_end if line_end >= 0 else None]
+    return not re.search(r"\d", rest) and len(re.findall(r"[^\W\d_]+", rest)) <= 3
+
+
+def _multiplier(unit: str | None) -> int:
+    if not unit:
+        return 1
+    word = unit.strip().lower()
+    return MULTIPLIERS.get(word.rstrip("s"), MULTIPLIERS["k"])
+
+
+def _period_attached(unit: str | None, suffix: str | None) -> str | None:
+    if unit and unit.strip().lower() == "lpa":
+        return "year"
+    return _period_in(suffix, _PERIODS) if suffix else None
+
+
+def _period_around(match: re.Match[str], text: str) -> str | None:
+    # Only the words right after the figure ("brutto/Jahr", "per annum"), up to a comma.
+    after = re.split(r"[,(]", _rest_of_sentence(match, text, reach=25))[0]
+    return _period_in(after, _PERIODS) or _period_in(_sentence_before(match, text, 80), _PERIOD_WORDS_BEFORE)
+
+
+def _period_in(text: str, periods: tuple[tuple[str, str], ...]) -> str | None:
+    lowered = text.lower()
+    return next((name for name, pattern in periods if re.search(pattern, lowered)), None)
+
+
+def _period_by_size(amount: Decimal, currency: str) -> str | None:
+    scale = Decimal(str(PAY_SCALE.get(currency, 1)))
+    if amount >= YEARLY_FROM * scale:
+        return "year"
+    if amount < HOURLY_BELOW * scale:
+        return "hour"
     return None
