@@ -10,6 +10,7 @@ from crawler.spiders.lever import LeverSpider
 from crawler.spiders.recruitee import RecruiteeSpider
 from crawler.spiders.smartrecruiters import SmartRecruitersSpider
 from crawler.spiders.workable import WorkableSpider
+from crawler.spiders.workday import WorkdaySpider
 
 SPIDERS: dict[str, type[BoardSpider]] = {
     "greenhouse": GreenhouseSpider,
@@ -18,6 +19,7 @@ SPIDERS: dict[str, type[BoardSpider]] = {
     "recruitee": RecruiteeSpider,
     "workable": WorkableSpider,
     "smartrecruiters": SmartRecruitersSpider,
+    "workday": WorkdaySpider,
 }
 
 

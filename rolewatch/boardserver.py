@@ -92,6 +92,9 @@ class BoardServer:
             handler.send_response(reply.status)
             handler.send_header("Content-Type", reply.content_type)
             handler.send_header("Content-Length", str(len(reply.body)))
+            # The server closes every connection after one answer (HTTP/1.0); saying so keeps
+            # clients that pool connections (Twisted) from sending the next request down it.
+            handler.send_header("Connection", "close")
             for name, value in (reply.headers or {}).items():
                 handler.send_header(name, value)
             handler.end_headers()

@@ -1,0 +1,126 @@
+"""Workday CXS: paged `POST .../wday/cxs/{tenant}/{site}/jobs` listings, then one
+`GET .../wday/cxs/{tenant}/{site}{externalPath}` detail (`jobPostingInfo`) per posting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.extract.common import text_or_none, unescape_html
+from crawler.items import RawPosting
+
+PAGE_SIZE = 20  # Workday answers HTTP 400 to a larger `limit`
+# Workday reports at most 2,000 matches and wraps offsets past that back to the first page.
+TOTAL_CAP = 2000
+# "3 Locations" stands for a list only the detail has.
+_PLACEHOLDER_LOCATIONS = re.compile(r"^\d+\s+locations?$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class ListedJob:
+    """What the listing says about a posting; the detail says the rest."""
+
+    external_path: str
+    title: str | None = None
+    locations_text: str | None = None
+    posted_on: str | None = None
+    remote_type: str | None = None
+    time_type: str | None = None
+
+
+@dataclass
+class WorkdayPage:
+    jobs: list[ListedJob] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    total: int = 0
+
+
+def extract_workday_list(payload: Any) -> WorkdayPage:
+    """The postings of one listing page, and the board's reported `total`."""
+    postings = payload.get("jobPostings") if isinstance(payload, dict) else None
+    if not isinstance(postings, list):
+        raise ValueError("Workday payload has no 'jobPostings' list")
+    total = payload.get("total")
+    page = WorkdayPage(total=total if isinstance(total, int) else 0)
+    for index, job in enumerate(postings):
+        path = text_or_none(job.get("externalPath")) if isinstance(job, dict) else None
+        if not isinstance(job, dict) or path is None:
+            page.dropped.append(f"jobPostings[{index}]: no externalPath")
+            continue
+        page.jobs.append(
+            ListedJob(
+                external_path=path,
+                title=text_or_none(job.get("title")),
+                locations_text=text_or_none(job.get("locationsText")),
+                posted_on=text_or_none(job.get("postedOn")),
+                remote_type=_descriptor(job.get("remoteType")),
+                time_type=_descriptor(job.get("timeType")),
+            )
+        )
+    return page
+
+
+def page_offsets(total: int) -> tuple[list[int], str | None]:
+    """Offsets of every listing page after the first, and why the listing may be partial."""
+    reachable = min(total, TOTAL_CAP)
+    offsets = list(range(PAGE_SIZE, reachable, PAGE_SIZE))
+    if total >= TOTAL_CAP:
+        return offsets, f"board reports {total} jobs, Workday's cap; postings past it cannot be listed"
+    return offsets, None
+
+
+def extract_workday_detail(
+    payload: Any, listed: ListedJob | None = None, company: str | None = None, site_url: str | None = None
+) -> RawPosting:
+    """The posting from a detail payload, with listing values filling its gaps."""
+    info = payload.get("jobPostingInfo") if isinstance(payload, dict) else None
+    if not isinstance(info, dict):
+        raise ValueError("Workday detail has no 'jobPostingInfo'")
+    listed = listed or ListedJob(external_path="")
+    external_id = text_or_none(info.get("id")) or text_or_none(info.get("jobReqId"))
+    title = text_or_none(info.get("title")) or listed.title
+    if external_id is None or title is None:
+        raise ValueError(f"Workday detail has no {'id' if external_id is None else 'title'}")
+    organization = payload.get("hiringOrganization")
+    url = text_or_none(info.get("externalUrl"))
+    if url is None and site_url and listed.external_path:
+        url = site_url.rstrip("/") + listed.external_path
+    return RawPosting(
+        external_id=external_id,
+        title=title,
+        url=url,
+        company=(text_or_none(organization.get("name")) if isinstance(organization, dict) else None)
+        or company,
+        locations=_locations(info, listed),
+        employment_type=_descriptor(info.get("timeType")) or listed.time_type,
+        workplace=_descriptor(info.get("remoteType")) or listed.remote_type,
+        description_html=unescape_html(text_or_none(info.get("jobDescription"))),
+        posted_at=_posted_at(info, listed),
+    )
+
+
+def _locations(info: dict[str, Any], listed: ListedJob) -> list[str]:
+    found = [text_or_none(info.get("location"))]
+    extra = info.get("additionalLocations")
+    found += [text_or_none(item) for item in extra] if isinstance(extra, list) else []
+    locations = [location for location in found if location]
+    if not locations and listed.locations_text and not _PLACEHOLDER_LOCATIONS.match(listed.locations_text):
+        locations = [listed.locations_text]
+    return locations
+
+
+def _posted_at(info: dict[str, Any], listed: ListedJob) -> str | None:
+    # `postedOn` is relative ("Posted Today", "Posted 30+ Days Ago"): kept only when no date is given.
+    start = text_or_none(info.get("startDate"))
+    if start and _ISO_DATE.match(start):
+        return start
+    return text_or_none(info.get("postedOn")) or listed.posted_on
+
+
+def _descriptor(value: Any) -> str | None:
+    """Workday sends some labels as text and some as `{"descriptor": ...}` objects."""
+    if isinstance(value, dict):
+        return text_or_none(value.get("descriptor"))
+    return text_or_none(value)
