@@ -17,6 +17,10 @@ from typing import Any
 from config.schema import Config, parse_duration
 
 RESULT_PREFIX = "ROLEWATCH-RESULT "
+# Scrapy's own timeout waits for requests in flight; past the source's timeout plus this grace
+# the parent kills the crawl. Tests shorten it through the environment.
+KILL_GRACE_ENV = "ROLEWATCH_CRAWL_KILL_GRACE"
+DEFAULT_KILL_GRACE = 60.0
 
 
 @dataclass
@@ -49,7 +53,10 @@ def crawl_here(config: Config, source_name: str, settings: dict[str, Any] | None
 
 def crawl_in_subprocess(config: Config, source_name: str, timeout: float | None = None) -> CrawlOutcome:
     source = config.source(source_name)
-    limit = timeout if timeout is not None else parse_duration(source.timeout).total_seconds() + 60
+    limit = timeout
+    if limit is None:
+        grace = float(os.environ.get(KILL_GRACE_ENV) or DEFAULT_KILL_GRACE)
+        limit = parse_duration(source.timeout).total_seconds() + grace
     child = subprocess.Popen(
         [sys.executable, "-m", "crawler.process", source_name],
         stdin=subprocess.PIPE,

@@ -75,10 +75,16 @@ def send_due_digests(
 def due_sources(config: Config, now: datetime | None = None) -> list[SourceConfig]:
     """Sources whose schedule has come round since their last crawl started."""
     now = now or utcnow()
+    last = last_crawl_starts(config)
+    return [source for source in config.sources if is_source_due(source, last.get(source.name), now)]
+
+
+def last_crawl_starts(config: Config) -> dict[str, datetime]:
+    """When each source's latest crawl started, by source name."""
     engine = open_database(config.database)
     try:
         with session_factory(engine)() as session:
-            last = dict(
+            return dict(
                 session.execute(
                     select(Source.name, CrawlRun.started_at)
                     .join(CrawlRun, CrawlRun.source_id == Source.id)
@@ -87,7 +93,6 @@ def due_sources(config: Config, now: datetime | None = None) -> list[SourceConfi
             )
     finally:
         engine.dispose()
-    return [source for source in config.sources if is_source_due(source, last.get(source.name), now)]
 
 
 def is_source_due(source: SourceConfig, last_started: datetime | None, now: datetime) -> bool:
