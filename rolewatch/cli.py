@@ -182,15 +182,22 @@ def digest(config_path: str, dry_run: bool, as_json: bool) -> None:
 @main.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Wait this long for a run in progress to finish instead of skipping this one.",
+)
 @friendly_errors
-def run(config_path: str, as_json: bool) -> None:
+def run(config_path: str, as_json: bool, wait: float) -> None:
     """One cycle for cron: crawl the sources that are due, then send due digests."""
     from rolewatch.cycle import run_cycle
     from rolewatch.lock import AlreadyRunning, cycle_lock
 
     config = load(config_path)
     try:
-        with cycle_lock(config):
+        with cycle_lock(config, wait=wait):
             result = run_cycle(config)
     except AlreadyRunning as busy:
         click.echo(f"another rolewatch run is in progress ({busy}); not starting", err=True)
@@ -203,6 +210,25 @@ def run(config_path: str, as_json: bool) -> None:
         else:
             click.echo(f"digest {report.recipient}: {report.status}, {report.items} items")
     if not result.ok:
+        sys.exit(EXIT_FAILURES)
+
+
+@main.command()
+@config_option
+@friendly_errors
+def daemon(config_path: str) -> None:
+    """Run unattended: crawl each source on its schedule, send digests when due.
+
+    SIGTERM or SIGINT stops after running crawls finish; SIGHUP reloads the config file.
+    """
+    from rolewatch.daemon import run_daemon
+    from rolewatch.lock import AlreadyRunning
+
+    config = load(config_path)
+    try:
+        run_daemon(config_path, config)
+    except AlreadyRunning as busy:
+        click.echo(f"error: another rolewatch run or daemon holds the lock {busy}", err=True)
         sys.exit(EXIT_FAILURES)
 
 

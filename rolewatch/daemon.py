@@ -1,0 +1,164 @@
+"""`rolewatch daemon`: APScheduler wiring only — one job per source schedule, one per recipient.
+
+What must survive a restart is in the database (when each source was last crawled, which
+outbox items are pending), so on start the daemon runs what is overdue and then keeps time.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from config.loader import ConfigError, load_config
+from config.schema import Config, Recipient, SourceConfig, parse_duration
+from pipeline.db import open_database
+from rolewatch.cycle import crawl_sources, is_source_due, last_crawl_starts, send_due_digests
+from rolewatch.lock import cycle_lock
+
+log = logging.getLogger(__name__)
+
+# Immediate recipients are also served right after each crawl; this catches retries and
+# items written by crawls from elsewhere (`rolewatch crawl`).
+IMMEDIATE_CHECK_SECONDS = 30
+# A job that could not start on time (machine asleep, all workers busy) still runs this late.
+MISFIRE_GRACE_SECONDS = 15 * 60
+WORKERS = 4
+
+
+def source_trigger(source: SourceConfig) -> BaseTrigger:
+    schedule = source.schedule
+    jitter = int(parse_duration(schedule.jitter).total_seconds()) if schedule.jitter else None
+    if schedule.interval is not None:
+        return IntervalTrigger(seconds=schedule.interval.total_seconds(), timezone=UTC, jitter=jitter)
+    assert schedule.cron is not None
+    trigger = CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    trigger.jitter = jitter
+    return trigger
+
+
+def digest_trigger(recipient: Recipient) -> BaseTrigger:
+    if recipient.digest.immediate:
+        return IntervalTrigger(seconds=IMMEDIATE_CHECK_SECONDS, timezone=UTC)
+    assert recipient.digest.cron is not None
+    return CronTrigger.from_crontab(recipient.digest.cron, timezone=recipient.digest.timezone)
+
+
+def first_run(source: SourceConfig, last_started: datetime | None, now: datetime) -> datetime | None:
+    """Now if the source is overdue per the database; for an interval, one interval after the
+    last crawl started; None to let a cron trigger pick its next time."""
+    if is_source_due(source, last_started, now):
+        return now
+    if source.schedule.interval is not None and last_started is not None:
+        return last_started + source.schedule.interval
+    return None
+
+
+class Daemon:
+    def __init__(self, config_path: str, config: Config) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(WORKERS)},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+            timezone=UTC,
+        )
+        self._digest_locks: dict[str, threading.Lock] = {}
+        self._wake = threading.Event()
+        self._stop_requested = False
+        self._reload_requested = False
+
+    def run(self) -> None:
+        """Schedule everything, then sleep until SIGTERM/SIGINT (stop) or SIGHUP (reload)."""
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+        open_database(self.config.database).dispose()  # migrate once, before jobs run in parallel
+        self.scheduler.start()
+        self.schedule()
+        log.info(
+            "daemon started: %d sources, %d recipients", len(self.config.sources), len(self.config.recipients)
+        )
+        while not self._stop_requested:
+            self._wake.wait(timeout=5)
+            self._wake.clear()
+            if self._reload_requested and not self._stop_requested:
+                self._reload_requested = False
+                self.reload()
+        log.info("stopping: waiting for running jobs to finish")
+        # Running crawls finish or hit their own timeout; nothing new starts.
+        self.scheduler.shutdown(wait=True)
+        log.info("daemon stopped")
+
+    def schedule(self) -> None:
+        config = self.config
+        self.scheduler.remove_all_jobs()
+        now = datetime.now(UTC)
+        last = last_crawl_starts(config)
+        for source in config.sources:
+            when = first_run(source, last.get(source.name), now)
+            self._add(self.crawl, source_trigger(source), f"crawl:{source.name}", [config, source.name], when)
+        for recipient in config.recipients:
+            # Digest due-ness is computed from the database, so asking at once on start is safe.
+            job_id = f"digest:{recipient.email}"
+            self._add(self.digest, digest_trigger(recipient), job_id, [config, recipient.email], now)
+
+    def _add(
+        self, func: Any, trigger: BaseTrigger, job_id: str, args: list[Any], when: datetime | None
+    ) -> None:
+        # APScheduler reads next_run_time=None as "paused"; leave it out to use the trigger's time.
+        extra = {"next_run_time": when} if when is not None else {}
+        self.scheduler.add_job(func, trigger, args=args, id=job_id, name=job_id, **extra)
+
+    def reload(self) -> None:
+        try:
+            config = load_config(self.config_path)
+        except ConfigError as error:
+            for problem in error.problems:
+                log.error("config not reloaded: %s", problem)
+            return
+        if config.database != self.config.database:
+            log.error("config not reloaded: changing 'database' needs a restart")
+            return
+        self.config = config
+        self.schedule()
+        log.warning("config reloaded from %s", self.config_path)
+
+    def crawl(self, config: Config, source_name: str) -> None:
+        crawl_sources(config, [source_name])
+        for recipient in config.recipients:
+            if recipient.digest.immediate:
+                self.digest(config, recipient.email)
+
+    def digest(self, config: Config, email: str) -> None:
+        # One sender per recipient at a time: a claimed digest still "sending" would otherwise
+        # look retryable to a second sender and go out twice.
+        with self._digest_locks.setdefault(email, threading.Lock()):
+            chosen = [recipient for recipient in config.recipients if recipient.email == email]
+            send_due_digests(config.model_copy(update={"recipients": chosen}))
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self._stop_requested = True
+        self._wake.set()
+
+    def _on_reload(self, signum: int, frame: FrameType | None) -> None:
+        self._reload_requested = True
+        self._wake.set()
+
+
+def run_daemon(config_path: str, config: Config) -> None:
+    """Run until SIGTERM/SIGINT; raises `AlreadyRunning` if a `run` or another daemon holds the lock."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for chatty in ("apscheduler", "alembic"):  # their per-job and per-connection lines only with -vv
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+    with cycle_lock(config):
+        Daemon(config_path, config).run()
