@@ -6,8 +6,10 @@ from config.schema import SourceConfig
 from crawler.spiders.ashby import AshbySpider
 from crawler.spiders.base import BoardSpider
 from crawler.spiders.greenhouse import GreenhouseSpider
+from crawler.spiders.jsonld import JsonLdSpider
 from crawler.spiders.lever import LeverSpider
 from crawler.spiders.recruitee import RecruiteeSpider
+from crawler.spiders.selectors import SelectorsSpider
 from crawler.spiders.smartrecruiters import SmartRecruitersSpider
 from crawler.spiders.workable import WorkableSpider
 from crawler.spiders.workday import WorkdaySpider
@@ -20,6 +22,8 @@ SPIDERS: dict[str, type[BoardSpider]] = {
     "workable": WorkableSpider,
     "smartrecruiters": SmartRecruitersSpider,
     "workday": WorkdaySpider,
+    "jsonld": JsonLdSpider,
+    "selectors": SelectorsSpider,
 }
 
 
