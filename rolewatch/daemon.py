@@ -73,6 +73,8 @@ class Daemon:
             timezone=UTC,
         )
         self._digest_locks: dict[str, threading.Lock] = {}
+        self._crawling = 0  # crawls running now, guarded by _count_lock
+        self._count_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop_requested = False
         self._reload_requested = False
@@ -110,7 +112,9 @@ class Daemon:
         for recipient in config.recipients:
             # Digest due-ness is computed from the database, so asking at once on start is safe.
             job_id = f"digest:{recipient.email}"
-            self._add(self.digest, digest_trigger(recipient), job_id, [config, recipient.email], now)
+            self._add(
+                self.scheduled_digest, digest_trigger(recipient), job_id, [config, recipient.email], now
+            )
 
     def _add(
         self, func: Any, trigger: BaseTrigger, job_id: str, args: list[Any], when: datetime | None
@@ -134,10 +138,24 @@ class Daemon:
         log.warning("config reloaded from %s", self.config_path)
 
     def crawl(self, config: Config, source_name: str) -> None:
-        crawl_sources(config, [source_name])
+        with self._count_lock:
+            self._crawling += 1
+        try:
+            crawl_sources(config, [source_name])
+        finally:
+            with self._count_lock:
+                self._crawling -= 1
         for recipient in config.recipients:
             if recipient.digest.immediate:
                 self.digest(config, recipient.email)
+
+    def scheduled_digest(self, config: Config, email: str) -> None:
+        # An immediate recipient is served when a crawl ends; checking while one is storing its
+        # batches could split that crawl's news over two mails.
+        recipient = next(r for r in config.recipients if r.email == email)
+        if recipient.digest.immediate and self._crawling:
+            return
+        self.digest(config, email)
 
     def digest(self, config: Config, email: str) -> None:
         # One sender per recipient at a time: a claimed digest still "sending" would otherwise
