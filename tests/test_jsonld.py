@@ -185,12 +185,19 @@ def _serve_site(server: BoardServer) -> None:
     server.set("/careers/jobs/1", Reply(page(HOURLY_JOB).encode(), content_type=html))
     server.set("/careers/jobs/2", Reply(page(REMOTE_JOB_GRAPH).encode(), content_type=html))
     server.set("/careers/jobs/3", Reply(MICRODATA_PAGE.encode(), content_type=html))
+    # A sitemap index naming the sitemap that lists the posting.
+    index = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemap-jobs.xml</loc></sitemap></sitemapindex>"
+    )
     sitemap = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         f"<url><loc>{base}/careers/jobs/3</loc></url><url><loc>{base}/about</loc></url></urlset>"
     )
-    server.set("/sitemap.xml", Reply(sitemap.encode(), content_type="application/xml"))
+    server.set("/sitemap.xml", Reply(index.encode(), content_type="application/xml"))
+    server.set("/sitemap-jobs.xml", Reply(sitemap.encode(), content_type="application/xml"))
 
 
 def _config(make_config: Callable[..., Config], url: str, database_url: str) -> Config:
@@ -220,7 +227,7 @@ def test_spider_follows_listing_links_and_the_sitemap(
     assert outcome.result["status"] == "complete", outcome.result
     assert outcome.result["new"] == 3
     paths = {path for _, path in board_server.requests}
-    assert {"/careers/jobs/1", "/careers/jobs/2", "/careers/jobs/3"} <= paths
+    assert {"/careers/jobs/1", "/careers/jobs/2", "/careers/jobs/3", "/sitemap-jobs.xml"} <= paths
     # Not matching `follow`, or matching `deny`: never fetched.
     assert "/about" not in paths and "/careers/jobs/1/apply" not in paths
     engine = open_database(database_url)
@@ -246,7 +253,7 @@ def test_a_failed_posting_page_or_start_page_makes_the_crawl_incomplete(
     assert page_failed.result["new"] == 2
     assert any("/careers/jobs/2 failed: HTTP 500" in p for p in page_failed.result["problems"])
 
-    board_server.set("/sitemap.xml", Reply(b"", status=503, content_type="text/plain"))
+    board_server.set("/sitemap-jobs.xml", Reply(b"", status=503, content_type="text/plain"))
     sitemap_failed = crawl_in_subprocess(config, "example-careers", timeout=120)
     assert sitemap_failed.result["status"] == "incomplete"
-    assert any("sitemap.xml failed: HTTP 503" in p for p in sitemap_failed.result["problems"])
+    assert any("sitemap-jobs.xml failed: HTTP 503" in p for p in sitemap_failed.result["problems"])

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from config.loader import ConfigError, parse_config
 from config.schema import Config, SelectorSpec
 from crawler.extract.selectors import extract_selectors
 from crawler.process import crawl_in_subprocess
@@ -115,6 +117,33 @@ def test_pages_without_a_title_give_nothing_and_a_missing_description_is_dropped
     result = extract_selectors(no_ad, "https://example.com/jobs/1", SPEC)
     assert result.postings == []
     assert result.dropped == ["https://example.com/jobs/1: title 'SRE' found but no description"]
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (
+            "selectors: {title: h1}",
+            "bad.yaml:2:5: sources[0]: a 'selectors' source needs 'selectors' "
+            "with at least title and description",
+        ),
+        (
+            "selectors: {title: '//h1[', description: div}",
+            "bad.yaml:5:17: sources[0].selectors.title: invalid XPath selector '//h1[': "
+            "XPath error: Invalid expression in //h1[",
+        ),
+        (
+            "follow: ['(']",
+            "bad.yaml:5:5: sources[0].follow: invalid regular expression '(': "
+            "missing ), unterminated subpattern at position 0",
+        ),
+    ],
+)
+def test_selector_settings_are_checked_when_the_config_loads(source: str, problem: str) -> None:
+    text = f"sources:\n  - name: a\n    type: selectors\n    urls: [http://x]\n    {source}\n"
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "bad.yaml", env={})
+    assert problem in raised.value.problems
 
 
 def _serve_site(server: BoardServer) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from config.loader import ConfigError, parse_config
 from config.schema import Config
 from crawler.extract.workday import ListedJob, extract_workday_detail, extract_workday_list, page_offsets
 from crawler.process import crawl_in_subprocess
@@ -109,6 +110,16 @@ def test_detail_fields_and_listing_fallbacks() -> None:
         extract_workday_detail({"jobPostingInfo": {"title": "no id"}})
     with pytest.raises(ValueError):
         extract_workday_list({"total": 3})
+
+
+@pytest.mark.parametrize("board", ["board: nvidia", "board: nvidia/NVIDIAExternalCareerSite"])
+def test_a_workday_source_needs_tenant_site_and_its_host(board: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(f"sources:\n  - name: nvidia\n    type: workday\n    {board}\n", "bad.yaml", env={})
+    assert raised.value.problems == [
+        "bad.yaml:2:5: sources[0]: a 'workday' source needs 'board: tenant/site' and 'api_base' "
+        "(the careers host, e.g. https://nvidia.wd5.myworkdayjobs.com)"
+    ]
 
 
 def _board_jobs(count: int) -> list[dict[str, Any]]:
