@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import scrapy
 from scrapy.http import Response
@@ -73,3 +74,35 @@ class BoardSpider(scrapy.Spider):
         if result.incomplete_reason:
             self.record_problem(result.incomplete_reason)
         yield from result.postings
+
+
+class OneRequestSpider(BoardSpider):
+    """A board that lists every posting in one JSON response: fetch, extract, done.
+
+    Subclasses name the URL (`listing_url`) and the pure extraction function (`extract`).
+    """
+
+    @staticmethod
+    def extract(payload: Any, company: str | None) -> ExtractResult:
+        raise NotImplementedError
+
+    async def start(self) -> AsyncIterator[Any]:
+        url = self.listing_url(self.source)
+        yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+
+    def parse_listing(self, response: Response) -> Iterator[RawPosting]:
+        payload = self.decode_json(response)
+        if payload is None:
+            return
+        try:
+            result = self.extract(payload, self.source.company)
+        except ValueError as error:
+            self.record_problem(f"{response.url}: {error}")
+            return
+        yield from self.emit(result)
+        self.listing_complete = True
+
+
+def board_token(source: SourceConfig) -> str:
+    """The board token, safe to put in a URL path."""
+    return quote(source.board or "", safe="")

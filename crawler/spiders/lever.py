@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
-from urllib.parse import quote
-
-import scrapy
-from scrapy.http import Response
-
 from config.schema import SourceConfig
 from crawler.extract.lever import extract_lever
-from crawler.items import RawPosting
-from crawler.spiders.base import BoardSpider, base_url
+from crawler.spiders.base import OneRequestSpider, base_url, board_token
 
 
-class LeverSpider(BoardSpider):
+class LeverSpider(OneRequestSpider):
     name = "lever"
     default_api_base = "https://api.lever.co"
+    extract = staticmethod(extract_lever)
 
     @classmethod
     def listing_url(cls, source: SourceConfig) -> str:
-        site = quote(source.board or "", safe="")
-        return f"{base_url(source, cls.default_api_base)}/v0/postings/{site}?mode=json"
-
-    async def start(self) -> AsyncIterator[Any]:
-        url = self.listing_url(self.source)
-        yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
-
-    def parse_listing(self, response: Response) -> Iterator[RawPosting]:
-        payload = self.decode_json(response)
-        if payload is None:
-            return
-        try:
-            result = extract_lever(payload, self.source.company)
-        except ValueError as error:
-            self.record_problem(f"{response.url}: {error}")
-            return
-        yield from self.emit(result)
-        self.listing_complete = True
+        return f"{base_url(source, cls.default_api_base)}/v0/postings/{board_token(source)}?mode=json"
