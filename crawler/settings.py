@@ -10,6 +10,7 @@ USER_AGENT = "rolewatch/0.1 (+https://github.com/rolewatch/rolewatch; job-alert 
 
 
 def crawl_settings(source: SourceConfig, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    budget = parse_duration(source.timeout).total_seconds()
     settings: dict[str, Any] = {
         "BOT_NAME": "rolewatch",
         "USER_AGENT": USER_AGENT,
@@ -18,14 +19,16 @@ def crawl_settings(source: SourceConfig, overrides: dict[str, Any] | None = None
         "AUTOTHROTTLE_START_DELAY": 0.5,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
-        "DOWNLOAD_TIMEOUT": 60,
+        # CLOSESPIDER_TIMEOUT does not cut a request in flight; a hung board must not outlive
+        # the crawl's budget.
+        "DOWNLOAD_TIMEOUT": min(60, budget),
         "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
         "DOWNLOAD_WARNSIZE": 16 * 1024 * 1024,
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
         # A crawl has a wall-clock budget; one cut short is incomplete and closes nothing.
-        "CLOSESPIDER_TIMEOUT": parse_duration(source.timeout).total_seconds(),
+        "CLOSESPIDER_TIMEOUT": budget,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 500},
