@@ -59,11 +59,17 @@ def is_due(recipient: Recipient, last_sent: datetime | None, since: datetime, no
     the last digest (or since the oldest pending item, for a first digest)."""
     if recipient.digest.immediate:
         return True
-    assert recipient.digest.cron is not None
-    trigger = CronTrigger.from_crontab(recipient.digest.cron, timezone=recipient.digest.timezone)
-    reference = last_sent or since
-    fire = trigger.get_next_fire_time(None, reference + timedelta(seconds=1))
+    fire = next_digest_time(recipient, last_sent or since)
     return fire is not None and fire <= now
+
+
+def next_digest_time(recipient: Recipient, after: datetime) -> datetime | None:
+    """When a cron recipient's next digest falls after `after` (None for immediate ones)."""
+    if recipient.digest.cron is None:
+        return None
+    trigger = CronTrigger.from_crontab(recipient.digest.cron, timezone=recipient.digest.timezone)
+    fire: datetime | None = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    return fire
 
 
 def send_digests(

@@ -377,6 +377,8 @@ def diff(config_path: str, posting: str, old: int | None, new: int | None, as_js
 @friendly_errors
 def status(config_path: str, as_json: bool) -> None:
     """Each source's last crawl and each recipient's last digest."""
+    from notifier.digest import next_digest_time
+    from pipeline.models import utcnow
     from rolewatch.queries import last_digest, source_status
 
     config = load(config_path)
@@ -389,6 +391,15 @@ def status(config_path: str, as_json: bool) -> None:
                 {
                     "recipient": recipient.email,
                     "last_digest": digest.created_at.isoformat() if digest else None,
+                    "next_digest": (
+                        "immediate"
+                        if recipient.digest.immediate
+                        else str(
+                            next_digest_time(
+                                recipient, max(utcnow(), digest.created_at) if digest else utcnow()
+                            )
+                        )
+                    ),
                     "digest_status": digest.status if digest else None,
                     "last_error": digest.last_error if digest else None,
                 }
@@ -396,4 +407,6 @@ def status(config_path: str, as_json: bool) -> None:
     print_rows(sources, ["name", "last_crawl", "status", "seen", "open_postings", "problems"], as_json)
     if not as_json:
         click.echo()
-    print_rows(recipients, ["recipient", "last_digest", "digest_status", "last_error"], as_json)
+    print_rows(
+        recipients, ["recipient", "last_digest", "digest_status", "next_digest", "last_error"], as_json
+    )

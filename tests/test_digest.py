@@ -276,3 +276,24 @@ def test_markup_and_newlines_in_a_posting_cannot_inject_html_or_headers(
     assert "<script>" not in html
     assert '&lt;script&gt;alert("x")&lt;/script&gt;' in html
     assert "<b>now</b>" not in html
+
+
+def test_cron_digest_is_due_from_the_last_one_sent_in_the_recipients_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from config.schema import Recipient
+    from notifier.digest import is_due, next_digest_time
+
+    berlin = ZoneInfo("Europe/Berlin")
+    weekdays = Recipient.model_validate(
+        {
+            "email": "me@example.com",
+            "watches": ["w"],
+            "digest": {"cron": "0 8 * * 1-5", "timezone": "Europe/Berlin"},
+        }
+    )
+    friday = dt.datetime(2026, 11, 27, 8, 0, 5, tzinfo=berlin)
+    assert next_digest_time(weekdays, friday) == dt.datetime(2026, 11, 30, 8, 0, tzinfo=berlin)
+    assert not is_due(weekdays, friday, friday, dt.datetime(2026, 11, 29, 12, 0, tzinfo=berlin))
+    # A daemon that was down on Monday morning sends the missed digest at its next run.
+    assert is_due(weekdays, friday, friday, dt.datetime(2026, 11, 30, 9, 30, tzinfo=berlin))
