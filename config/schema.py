@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from config.crontab import cron_trigger
 from config.presets import PRESETS
 
 SOURCE_TYPES = (
@@ -47,6 +48,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _valid_cron(value: str | None, timezone: str) -> None:
+    if value is not None:
+        try:
+            cron_trigger(value, timezone)
+        except (ValueError, LookupError) as error:
+            raise ValueError(f"invalid cron schedule {value!r}: {error}") from None
+
+
 class Schedule(Strict):
     """When a source is crawled: `{every: 2h}` or `{cron: "0 */2 * * *"}`."""
 
@@ -66,6 +75,7 @@ class Schedule(Strict):
     def _one_of(self) -> Schedule:
         if (self.every is None) == (self.cron is None):
             raise ValueError("give exactly one of 'every' or 'cron'")
+        _valid_cron(self.cron, self.timezone)
         return self
 
     @property
@@ -257,6 +267,7 @@ class DigestSchedule(Strict):
     def _one_of(self) -> DigestSchedule:
         if self.immediate == (self.cron is not None):
             raise ValueError("give either 'immediate: true' or a 'cron' expression")
+        _valid_cron(self.cron, self.timezone)
         return self
 
 

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from config.crontab import cron_trigger
 from config.schema import Config, Recipient
 from notifier.outbox import oldest_pending, pending_items
 from notifier.render import DigestView, build_view, environment, render
@@ -67,7 +67,7 @@ def next_digest_time(recipient: Recipient, after: datetime) -> datetime | None:
     """When a cron recipient's next digest falls after `after` (None for immediate ones)."""
     if recipient.digest.cron is None:
         return None
-    trigger = CronTrigger.from_crontab(recipient.digest.cron, timezone=recipient.digest.timezone)
+    trigger = cron_trigger(recipient.digest.cron, recipient.digest.timezone)
     fire: datetime | None = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
     return fire
 

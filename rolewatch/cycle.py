@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
+from config.crontab import cron_trigger
 from config.schema import Config, SourceConfig
 from crawler.process import CrawlOutcome, crawl_in_subprocess
 from notifier.digest import DigestRunResult, send_digests
@@ -103,7 +103,7 @@ def is_source_due(source: SourceConfig, last_started: datetime | None, now: date
         # A little slack, so a cron run every 2h does not skip a source crawled 2h minus 1s ago.
         return now >= last_started + schedule.interval - timedelta(seconds=30)
     assert schedule.cron is not None
-    trigger = CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    trigger = cron_trigger(schedule.cron, schedule.timezone)
     fire = trigger.get_next_fire_time(None, last_started + timedelta(seconds=1))
     return fire is not None and fire <= now
 

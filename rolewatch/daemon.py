@@ -16,9 +16,9 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from config.crontab import cron_trigger
 from config.loader import ConfigError, load_config
 from config.schema import Config, Recipient, SourceConfig, parse_duration
 from pipeline.db import open_database
@@ -41,7 +41,7 @@ def source_trigger(source: SourceConfig) -> BaseTrigger:
     if schedule.interval is not None:
         return IntervalTrigger(seconds=schedule.interval.total_seconds(), timezone=UTC, jitter=jitter)
     assert schedule.cron is not None
-    trigger = CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
+    trigger = cron_trigger(schedule.cron, schedule.timezone)
     trigger.jitter = jitter
     return trigger
 
@@ -50,7 +50,7 @@ def digest_trigger(recipient: Recipient) -> BaseTrigger:
     if recipient.digest.immediate:
         return IntervalTrigger(seconds=IMMEDIATE_CHECK_SECONDS, timezone=UTC)
     assert recipient.digest.cron is not None
-    return CronTrigger.from_crontab(recipient.digest.cron, timezone=recipient.digest.timezone)
+    return cron_trigger(recipient.digest.cron, recipient.digest.timezone)
 
 
 def first_run(source: SourceConfig, last_started: datetime | None, now: datetime) -> datetime | None:

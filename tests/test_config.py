@@ -83,3 +83,18 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert raised.value.problems == [
         f"{tmp_path / 'nope.yaml'}: cannot read config: No such file or directory"
     ]
+
+
+def test_cron_schedules_and_time_zones_are_checked_when_loading() -> None:
+    text = """\
+recipients:
+  - email: me@example.com
+    watches: []
+    digest: {cron: "0 25 * * *", timezone: Europe/Berlin}
+  - email: you@example.com
+    watches: []
+    digest: {cron: "0 8 * * 1-5", timezone: Mars/Olympus}
+"""
+    first, second = problems(text)
+    assert first.startswith("bad.yaml:4:5: recipients[0].digest: invalid cron schedule '0 25 * * *'")
+    assert second.startswith("bad.yaml:7:5: recipients[1].digest: invalid cron schedule")
