@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from pipeline.identity import _canonical
+from pipeline.identity import canonical_value
 
 
 def field_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def field_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name in sorted(set(old) | set(new)):
         before, after = old.get(name), new.get(name)
-        if _canonical(before) == _canonical(after):
+        if canonical_value(before) == canonical_value(after):
             continue
         if name == "description":
             changes[name] = {"lines": description_diff(before or "", after or "")}

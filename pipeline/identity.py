@@ -11,16 +11,17 @@ from typing import Any
 
 def content_hash(material: dict[str, Any]) -> str:
     """Stable over key order and whitespace; changes only when a material value changes."""
-    canonical = {key: _canonical(value) for key, value in sorted(material.items())}
+    canonical = {key: canonical_value(value) for key, value in sorted(material.items())}
     encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
+def canonical_value(value: Any) -> Any:
+    """A value as compared for changes: whitespace collapsed, 1.0 equal to 1."""
     if isinstance(value, str):
         return re.sub(r"\s+", " ", value).strip()
     if isinstance(value, list):
-        return [_canonical(item) for item in value]
+        return [canonical_value(item) for item in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
