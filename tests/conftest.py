@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from config.loader import parse_config
 from config.schema import Config
+from pipeline.db import open_database, session_factory
+from pipeline.models import Posting, PostingVersion
 from rolewatch.boardserver import BoardServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +33,16 @@ def real_payload(relative: str) -> Any:
     """A recorded board payload (see tests/fixtures/real/SOURCES.md), decoded."""
     path = DEMO_DATA / relative if (DEMO_DATA / relative).exists() else REAL / relative
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def stored_postings(database_url: str) -> dict[str, dict[str, Any]]:
+    """The newest stored data of every posting, by external id."""
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        rows = session.execute(select(Posting.external_id, PostingVersion.data).join(PostingVersion.posting))
+        stored = {external_id: data for external_id, data in rows}
+    engine.dispose()
+    return stored
 
 
 @pytest.fixture

@@ -8,16 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from config.schema import Config
 from crawler.extract.ashby import extract_ashby
 from crawler.process import crawl_in_subprocess
-from pipeline.db import open_database, session_factory
-from pipeline.models import Posting, PostingVersion
+from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload
+from tests.conftest import real_payload, stored_postings
 
 RECRUITER = "90fb3621-899e-4b59-925d-25080ec91e18"
 SRE = "fc2f1f85-46a0-4a31-b165-683e39c07c04"
@@ -127,15 +125,6 @@ def test_jobs_without_id_or_title_or_unlisted_are_dropped_with_a_reason() -> Non
 def test_a_payload_without_a_jobs_list_is_rejected(payload: Any) -> None:
     with pytest.raises(ValueError, match="no 'jobs' list"):
         extract_ashby(payload)
-
-
-def stored_postings(database_url: str) -> dict[str, dict[str, Any]]:
-    engine = open_database(database_url)
-    with session_factory(engine)() as session:
-        rows = session.execute(select(Posting.external_id, PostingVersion.data).join(PostingVersion.posting))
-        stored = {external_id: data for external_id, data in rows}
-    engine.dispose()
-    return stored
 
 
 def test_spider_crawls_the_board_over_http_and_stores_every_posting(

@@ -8,16 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from config.schema import Config
 from crawler.extract.lever import extract_lever
 from crawler.process import crawl_in_subprocess
-from pipeline.db import open_database, session_factory
-from pipeline.models import Posting, PostingVersion
+from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload
+from tests.conftest import real_payload, stored_postings
 
 SECURITY_PARTNER = "0bbfd4f4-41ff-4ec6-b73f-5200efd5d4d3"
 FELLOWSHIP = "0ccbe620-a3ef-41d1-a5c4-68e56b3c91d0"
@@ -148,15 +146,6 @@ def test_pay_with_an_hourly_interval_or_a_one_time_amount() -> None:
     postings = extract_lever([hourly, once]).postings
     assert postings[0].salary == {"min": 20, "max": 25, "currency": "USD", "period": "hour"}
     assert postings[1].salary is None
-
-
-def stored_postings(database_url: str) -> dict[str, dict[str, Any]]:
-    engine = open_database(database_url)
-    with session_factory(engine)() as session:
-        rows = session.execute(select(Posting.external_id, PostingVersion.data).join(PostingVersion.posting))
-        stored = {external_id: data for external_id, data in rows}
-    engine.dispose()
-    return stored
 
 
 def test_spider_crawls_the_site_over_http_and_stores_every_posting(

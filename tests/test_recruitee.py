@@ -7,17 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from config.schema import Config, SourceConfig
 from crawler.extract.recruitee import extract_recruitee
 from crawler.process import crawl_in_subprocess
 from crawler.registry import listing_url
-from pipeline.db import open_database, session_factory
-from pipeline.models import Posting, PostingVersion
+from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload
+from tests.conftest import real_payload, stored_postings
 
 PAYLOAD = "recruitee/careerkit-sanitized-offers.json"
 
@@ -102,15 +100,6 @@ def test_listing_lives_on_the_company_host_unless_api_base_overrides_it() -> Non
     assert listing_url(source) == "https://acme.recruitee.com/api/offers"
     custom = SourceConfig(name="acme", type="recruitee", board="acme", api_base="https://jobs.acme.com/")
     assert listing_url(custom) == "https://jobs.acme.com/api/offers"
-
-
-def stored_postings(database_url: str) -> dict[str, dict[str, Any]]:
-    engine = open_database(database_url)
-    with session_factory(engine)() as session:
-        rows = session.execute(select(Posting.external_id, PostingVersion.data).join(PostingVersion.posting))
-        stored = {external_id: data for external_id, data in rows}
-    engine.dispose()
-    return stored
 
 
 def test_spider_crawls_the_offers_over_http_and_stores_every_posting(

@@ -7,16 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from config.schema import Config
 from crawler.extract.workable import extract_workable
 from crawler.process import crawl_in_subprocess
-from pipeline.db import open_database, session_factory
-from pipeline.models import Posting, PostingVersion
+from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload
+from tests.conftest import real_payload, stored_postings
 
 WIDGET = "workable/zaelab-widget.json"
 V3 = "workable/v3-accounts-jobs-sample.json"
@@ -118,15 +116,6 @@ def test_jobs_without_shortcode_or_title_are_dropped_with_a_reason() -> None:
 def test_a_payload_of_neither_shape_is_rejected(payload: Any) -> None:
     with pytest.raises(ValueError, match="neither a 'jobs' nor a 'results' list"):
         extract_workable(payload)
-
-
-def stored_postings(database_url: str) -> dict[str, dict[str, Any]]:
-    engine = open_database(database_url)
-    with session_factory(engine)() as session:
-        rows = session.execute(select(Posting.external_id, PostingVersion.data).join(PostingVersion.posting))
-        stored = {external_id: data for external_id, data in rows}
-    engine.dispose()
-    return stored
 
 
 def test_spider_crawls_the_widget_over_http_and_stores_the_merged_posting(
