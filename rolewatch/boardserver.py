@@ -2,7 +2,9 @@
 
 The demo serves bundled payloads with it, and the tests point spiders at it; routes can be
 swapped while it runs to play a board changing between crawls. A route may also be a callable
-that answers from the query string and body, for boards that page by `offset`.
+that answers from the query string and body, for boards that page by `offset`. A reply with an
+`etag` or `last_modified` answers 304 to a request whose If-None-Match / If-Modified-Since
+matches, as boards that honour conditional requests do.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Reply:
     content_type: str = "application/json; charset=utf-8"
     delay: float = 0.0
     headers: dict[str, str] | None = None
+    etag: str | None = None  # sent as ETag, quoted as given
+    last_modified: str | None = None  # an HTTP date, sent as Last-Modified
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,17 @@ class Incoming:
     path: str
     query: dict[str, list[str]]
     body: bytes
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request as the server saw it: for asserting on headers and timing."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    at: float  # time.monotonic()
+    status: int
 
 
 Handler = Callable[[Incoming], "Reply | bytes | str"]
@@ -47,6 +62,7 @@ class BoardServer:
         self.handlers: dict[str, Handler] = {}
         self.requests: list[tuple[str, str]] = []
         self.bodies: list[bytes] = []  # POST bodies, in arrival order
+        self.received: list[Received] = []  # every request with its headers and answer status
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,11 +97,16 @@ class BoardServer:
         parts = urlsplit(handler.path)
         path = parts.path
         self.requests.append((handler.command, handler.path))
+        arrived = time.monotonic()
         if path in self.handlers:
             incoming = Incoming(handler.command, path, parse_qs(parts.query), body)
             reply = _as_reply(self.handlers[path](incoming))
         else:
             reply = self.routes.get(path) or Reply(b"not found", 404, "text/plain")
+        reply = _conditional(reply, handler)
+        self.received.append(
+            Received(handler.command, handler.path, _lowered(handler), arrived, reply.status)
+        )
         if reply.delay:
             time.sleep(reply.delay)
         try:
@@ -95,6 +116,8 @@ class BoardServer:
             # The server closes every connection after one answer (HTTP/1.0); saying so keeps
             # clients that pool connections (Twisted) from sending the next request down it.
             handler.send_header("Connection", "close")
+            for name, value in _validators(reply).items():
+                handler.send_header(name, value)
             for name, value in (reply.headers or {}).items():
                 handler.send_header(name, value)
             handler.end_headers()
@@ -115,3 +138,30 @@ def _as_reply(reply: Reply | bytes | str) -> Reply:
     if isinstance(reply, str):
         reply = reply.encode("utf-8")
     return reply if isinstance(reply, Reply) else Reply(reply)
+
+
+def _lowered(handler: BaseHTTPRequestHandler) -> dict[str, str]:
+    return {name.lower(): value for name, value in handler.headers.items()}
+
+
+def _validators(reply: Reply) -> dict[str, str]:
+    validators = {"ETag": reply.etag} if reply.etag else {}
+    if reply.last_modified:
+        validators["Last-Modified"] = reply.last_modified
+    return validators
+
+
+def _conditional(reply: Reply, handler: BaseHTTPRequestHandler) -> Reply:
+    """A 304 with no body when the request's validators match the reply's (exact match is
+    enough here: the server hands out the only validators clients can have)."""
+    if reply.status != 200 or not (reply.etag or reply.last_modified):
+        return reply
+    if_none_match = handler.headers.get("If-None-Match")
+    if if_none_match is not None:
+        matches = reply.etag is not None and reply.etag in [tag.strip() for tag in if_none_match.split(",")]
+    else:
+        since = handler.headers.get("If-Modified-Since")
+        matches = since is not None and since == reply.last_modified
+    if not matches:
+        return reply
+    return Reply(b"", 304, reply.content_type, reply.delay, reply.headers, reply.etag, reply.last_modified)
