@@ -27,6 +27,17 @@ def crawl_settings(source: SourceConfig, overrides: dict[str, Any] | None = None
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+        # A 429/503 waits for its Retry-After before the retry; a longer wait fails the request
+        # (and so the crawl) rather than holding the crawl as long as the board asks.
+        "RETRY_AFTER_MAX": 60,
+        "RETRY_BACKOFF_BASE": 1.0,
+        # Listing requests send If-None-Match / If-Modified-Since; see crawler/middlewares.py.
+        "ROLEWATCH_CONDITIONAL_REQUESTS": True,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.RetryAfterMiddleware": 550,
+            "crawler.middlewares.ConditionalRequestsMiddleware": 905,
+        },
         # A crawl has a wall-clock budget; one cut short is incomplete and closes nothing.
         "CLOSESPIDER_TIMEOUT": budget,
         "TELNETCONSOLE_ENABLED": False,

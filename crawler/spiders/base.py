@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
 from crawler.items import ExtractResult, RawPosting
+from crawler.middlewares import CONDITIONAL
 
 
 def base_url(source: SourceConfig, default: str) -> str:
@@ -88,7 +89,10 @@ class OneRequestSpider(BoardSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         url = self.listing_url(self.source)
-        yield scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+        # Conditional: an unchanged board answers 304 and its stored listing is parsed again.
+        yield scrapy.Request(
+            url, callback=self.parse_listing, errback=self.listing_failed, meta={CONDITIONAL: True}
+        )
 
     def parse_listing(self, response: Response) -> Iterator[RawPosting]:
         payload = self.decode_json(response)
