@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config.crontab import cron_trigger
@@ -27,6 +28,8 @@ from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
 
 log = logging.getLogger(__name__)
 
+# How long a run may take to send a digest it claimed before another run may retry it.
+SEND_LEASE = timedelta(minutes=10)
 RETRY_BACKOFF = (
     timedelta(minutes=1),
     timedelta(minutes=5),
@@ -83,7 +86,7 @@ def send_digests(
     result = DigestRunResult()
     for recipient in config.recipients:
         for digest_id in _retryable(sessions, recipient.email, now):
-            if not dry_run:
+            if not dry_run and _lease(sessions, digest_id, now):
                 result.reports.append(_deliver(sessions, config, transport, digest_id, now))
         with sessions() as session:
             since = oldest_pending(session, recipient.email)
@@ -94,7 +97,7 @@ def send_digests(
                 count = len(pending_items(session, recipient.email))
             result.reports.append(DigestReport(recipient.email, count, "dry-run"))
             continue
-        claimed = _claim(sessions, config, recipient.email)
+        claimed = _claim(sessions, config, recipient.email, now)
         if claimed is not None:
             result.reports.append(_deliver(sessions, config, transport, claimed, now))
     return result
@@ -122,18 +125,52 @@ def _retryable(sessions: sessionmaker[Session], recipient: str, now: datetime) -
         )
 
 
-def _claim(sessions: sessionmaker[Session], config: Config, recipient: str) -> int | None:
-    with sessions.begin() as session:
-        items = pending_items(session, recipient)
-        if not items:
-            return None
-        digest = Digest(recipient=recipient, message_id="")
+def _claim(sessions: sessionmaker[Session], config: Config, recipient: str, now: datetime) -> int | None:
+    """Move the recipient's pending items into a new digest, leased to this run.
+
+    The digest row is written first and the items are taken with one conditional UPDATE, so two
+    runs at once (daemon and cron, or two `digest` commands) never claim the same item.
+    """
+    with sessions() as session:
+        digest = Digest(
+            recipient=recipient, message_id=secrets.token_hex(16), next_attempt_at=now + SEND_LEASE
+        )
         session.add(digest)
         session.flush()
+        claimed = _changed_rows(
+            session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.recipient == recipient, OutboxItem.status == "pending")
+                .values(status="claimed", digest_id=digest.id)
+            )
+        )
+        if not claimed:
+            session.rollback()
+            return None
         digest.message_id = message_id(digest.id, recipient, config.mail.from_)
-        for item in items:
-            item.status, item.digest_id = "claimed", digest.id
+        session.commit()
         return digest.id
+
+
+def _lease(sessions: sessionmaker[Session], digest_id: int, now: datetime) -> bool:
+    """Take a digest that is due for (re)sending; False when another run has it."""
+    with sessions.begin() as session:
+        taken = _changed_rows(
+            session.execute(
+                update(Digest)
+                .where(
+                    Digest.id == digest_id,
+                    Digest.status == "sending",
+                    (Digest.next_attempt_at.is_(None)) | (Digest.next_attempt_at <= now),
+                )
+                .values(next_attempt_at=now + SEND_LEASE)
+            )
+        )
+    return bool(taken)
+
+
+def _changed_rows(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
 
 
 def message_id(digest_id: int, recipient: str, sender: str) -> str:
@@ -152,11 +189,16 @@ def _deliver(
     with sessions() as session:
         digest = session.get_one(Digest, digest_id)
         view = digest_view(session, digest)
-        message = compose(config, digest, view)
     try:
+        message = compose(config, digest, view)
         where = transport.send(message, [digest.recipient])
     except DeliveryError as error:
         return _record_failure(sessions, digest_id, view.total, str(error), error.permanent, now)
+    except Exception as error:  # a broken custom template or a full disk: retry later, go on
+        log.exception("digest %s to %s could not be built or sent", digest_id, digest.recipient)
+        return _record_failure(
+            sessions, digest_id, view.total, f"{type(error).__name__}: {error}", False, now
+        )
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
         digest.status, digest.sent_at, digest.last_error = "sent", utcnow(), None

@@ -63,9 +63,12 @@ class SmtpTransport:
         self.env = os.environ if env is None else env
 
     def send(self, message: EmailMessage, recipients: list[str]) -> str:
+        """Deliver, or raise DeliveryError. Only a refusal of this message or its recipients is
+        permanent; login, TLS or sender problems are the setup's and are retried once fixed."""
         settings = self.settings
+        where = f"SMTP {settings.host}:{settings.port}"
+        client: smtplib.SMTP | None = None
         try:
-            client: smtplib.SMTP
             if settings.ssl:
                 client = smtplib.SMTP_SSL(
                     settings.host, settings.port, timeout=settings.timeout,
@@ -73,31 +76,30 @@ class SmtpTransport:
                 )  # fmt: skip
             else:
                 client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-            with client:
-                if settings.starttls and not settings.ssl:
-                    client.starttls(context=self._tls_context())
-                if settings.username:
-                    client.login(settings.username, self._password())
-                refused = client.send_message(message, to_addrs=recipients)
+            if settings.starttls and not settings.ssl:
+                client.starttls(context=self._tls_context())
+            if settings.username:
+                client.login(settings.username, self._password())
+            refused = client.send_message(message, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             raise DeliveryError(
-                f"SMTP refused recipients: {error.recipients}",
-                permanent=all(c >= 500 for c in codes),
+                f"{where} refused recipients: {error.recipients}", permanent=all(c >= 500 for c in codes)
             ) from None
-        except smtplib.SMTPResponseException as error:
-            detail = error.smtp_error.decode(errors="replace") if isinstance(
-                error.smtp_error, bytes) else str(error.smtp_error)  # fmt: skip
+        except smtplib.SMTPDataError as error:
             raise DeliveryError(
-                f"SMTP {settings.host}:{settings.port} answered {error.smtp_code} {detail}",
+                f"{where} refused the message: {error.smtp_code} {_text(error.smtp_error)}",
                 permanent=error.smtp_code >= 500,
             ) from None
+        except smtplib.SMTPResponseException as error:
+            raise DeliveryError(f"{where} answered {error.smtp_code} {_text(error.smtp_error)}") from None
         except (OSError, smtplib.SMTPException) as error:
-            raise DeliveryError(
-                f"SMTP {settings.host}:{settings.port} failed: {error or type(error).__name__}"
-            ) from None
+            raise DeliveryError(f"{where} failed: {error or type(error).__name__}") from None
+        finally:
+            if client is not None:
+                _close_quietly(client)
         if refused:
-            raise DeliveryError(f"SMTP refused some recipients: {refused}", permanent=True)
+            raise DeliveryError(f"{where} refused some recipients: {refused}", permanent=True)
         return f"smtp://{settings.host}:{settings.port}"
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -107,10 +109,21 @@ class SmtpTransport:
         name = self.settings.password_env
         if not name or name not in self.env:
             raise DeliveryError(
-                f"SMTP password: environment variable {name or '(password_env not set)'} is empty",
-                permanent=True,
+                f"SMTP password: environment variable {name or '(password_env not set)'} is empty"
             )
         return self.env[name]
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _close_quietly(client: smtplib.SMTP) -> None:
+    # The message was accepted (or already failed); an odd answer to QUIT changes neither.
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 def make_transport(mail: MailConfig) -> Transport:

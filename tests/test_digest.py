@@ -297,3 +297,65 @@ def test_cron_digest_is_due_from_the_last_one_sent_in_the_recipients_time_zone()
     assert not is_due(weekdays, friday, friday, dt.datetime(2026, 11, 29, 12, 0, tzinfo=berlin))
     # A daemon that was down on Monday morning sends the missed digest at its next run.
     assert is_due(weekdays, friday, friday, dt.datetime(2026, 11, 30, 9, 30, tzinfo=berlin))
+
+
+class SlowMaildir(MaildirTransport):
+    """A transport that takes its time, so two runs overlap while it sends."""
+
+    def send(self, message: Any, recipients: list[str]) -> str:
+        import time
+
+        time.sleep(0.5)
+        return super().send(message, recipients)
+
+
+def test_two_digest_runs_at_once_send_each_digest_once(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    config = config_for(database_url, 25)
+    crawl(sessions, config, board_before())
+    maildir = tmp_path / "mail"
+    results: list[Any] = []
+
+    def run() -> None:
+        results.append(send_digests(sessions, config, SlowMaildir(maildir)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        thread.join(0.2)
+    for thread in threads:
+        thread.join(30)
+    assert len(list((maildir / "new").iterdir())) == 1
+    assert sorted(len(result.reports) for result in results) == [0, 1]
+
+
+def test_a_rejected_login_is_retried_once_the_password_is_fixed(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    smtp_factory: Callable[..., tuple[Any, SmtpSink]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        return AuthResult(success=data.password == b"right")
+
+    tls, cert_path = _self_signed(tmp_path)
+    controller, sink = smtp_factory(tls_context=tls, auth_required=True, authenticator=authenticate)
+    extra = f", username: alerts@example.com, password_env: SMTP_PASSWORD, ca_file: {cert_path}"
+    config = config_for(database_url, controller.port, extra, starttls=True)
+    crawl(sessions, config, board_before())
+
+    monkeypatch.setenv("SMTP_PASSWORD", "wrong")
+    refused = send_digests(sessions, config, SmtpTransport(config.mail))
+    # Whatever the server answers to a bad login (535, or hanging up), it is not permanent.
+    assert [r.status for r in refused.reports] == ["retry"]
+    with sessions() as session:
+        assert session.scalars(select(Digest.status)).one() == "sending"
+
+    monkeypatch.setenv("SMTP_PASSWORD", "right")
+    later = send_digests(sessions, config, SmtpTransport(config.mail), now=utcnow() + timedelta(minutes=2))
+    assert [r.status for r in later.reports] == ["sent"]
+    assert len(sink.messages) == 1
