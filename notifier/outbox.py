@@ -8,22 +8,26 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.schema import Config, WatchRule
-from notifier.rules import event_wanted, match_posting, resolve
+from config.schema import Config
+from notifier.rules import CompiledRule, PreparedPosting, compile_rule, event_wanted, prepare, resolve
 from pipeline.models import Event, OutboxItem
 from pipeline.store import EventHook
 
 
 def outbox_hook(config: Config) -> EventHook:
     """An event hook for `pipeline.store` that enqueues matching events for each recipient."""
-    rules = {watch.name: resolve(watch, config) for watch in config.watches}
+    rules = {watch.name: compile_rule(resolve(watch, config)) for watch in config.watches}
 
     def enqueue(session: Session, events: Sequence[Event]) -> None:
         items = []
         for event in events:
             source = event.posting.source.name if event.posting.source else None
+            # Prepared once per event: recipients sharing a watch reuse what it looked up.
+            posting = prepare(event.version.data)
             for recipient in config.recipients:
-                matched = matching_watches([rules[name] for name in recipient.watches], event, source)
+                matched = matching_watches(
+                    [rules[name] for name in recipient.watches], event, posting, source
+                )
                 if matched:
                     items.append(
                         OutboxItem(recipient=recipient.email, event=event, watches=",".join(matched))
@@ -33,11 +37,13 @@ def outbox_hook(config: Config) -> EventHook:
     return enqueue
 
 
-def matching_watches(rules: Sequence[WatchRule], event: Event, source: str | None) -> list[str]:
+def matching_watches(
+    rules: Sequence[CompiledRule], event: Event, posting: PreparedPosting, source: str | None
+) -> list[str]:
     return [
         rule.name
         for rule in rules
-        if event_wanted(rule, event.type, event.diff) and match_posting(rule, event.version.data, source)
+        if event_wanted(rule.rule, event.type, event.diff) and rule.matches(posting, source)
     ]
 
 

@@ -1,0 +1,218 @@
+"""Watch rules compiled once and postings prepared once, for matching many against many.
+
+`CompiledRule.matches` answers yes/no with the cheap conditions first (source, company,
+workplace, salary, places, title) so most postings are turned down before their description
+is read; `CompiledRule.explain` walks the conditions in the order people read them and says
+why, naming the first one that fails. Both give the same verdict: every condition is a pure
+test of the posting, and a rule is their conjunction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.schema import Topic, WatchRule
+from notifier.textscan import PreparedText, terms
+
+# Short names people write for places, and what boards write.
+LOCATION_ALIASES = {
+    "sf": ["san francisco", "sf", "bay area"],
+    "san francisco": ["san francisco", "sf", "bay area"],
+    "nyc": ["new york", "nyc", "ny"],
+    "new york": ["new york", "nyc"],
+    "la": ["los angeles", "la"],
+    "us": ["us", "usa", "united states", "u.s."],
+    "usa": ["us", "usa", "united states", "u.s."],
+    "united states": ["us", "usa", "united states", "u.s."],
+    "uk": ["uk", "united kingdom", "london", "england"],
+    "united kingdom": ["uk", "united kingdom", "england"],
+    "remote": ["remote"],
+}
+
+
+def location_aliases(place: str) -> list[str]:
+    return LOCATION_ALIASES.get(place.casefold().strip(), [place])
+
+
+@dataclass
+class Match:
+    matched: bool
+    reasons: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.matched
+
+
+class PreparedPosting:
+    """A version's data with its texts prepared on first use, shared by every rule."""
+
+    __slots__ = ("data", "title", "company", "workplace", "_bodies", "_places")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.title = PreparedText(data.get("title") or "")
+        self.company = (data.get("company") or "").casefold()
+        self.workplace = frozenset(data.get("workplace") or ())
+        self._bodies: dict[tuple[str, ...], PreparedText] = {}
+        self._places: list[PreparedText] | None = None
+
+    def body(self, fields: tuple[str, ...]) -> PreparedText:
+        """The fields a rule reads, joined as one text (the title alone is not reused: a term
+        could span the line break between fields)."""
+        text = self._bodies.get(fields)
+        if text is None:
+            joined = "\n".join(self.data.get(name) or "" for name in fields)
+            text = self._bodies[fields] = PreparedText(joined)
+        return text
+
+    @property
+    def places(self) -> list[PreparedText]:
+        if self._places is None:
+            self._places = [PreparedText(place) for place in self.data.get("locations") or []]
+        return self._places
+
+
+Check = Callable[[PreparedPosting, "str | None"], bool]
+
+
+class CompiledRule:
+    """A resolved watch rule with its settings turned into sets and compiled patterns."""
+
+    def __init__(self, rule: WatchRule) -> None:
+        self.rule = rule
+        self.name = rule.name
+        self.fields = tuple(rule.fields)
+        self.companies = frozenset(company.casefold() for company in rule.companies)
+        self.sources = frozenset(rule.sources)
+        self.workplace = frozenset(rule.workplace)
+        self.places = [alias for place in rule.locations for alias in location_aliases(place)]
+        self.regex = re.compile(rule.regex, re.IGNORECASE) if rule.regex else None
+        self.title_any, self.title_none = terms(tuple(rule.title_any)), terms(tuple(rule.title_none))
+        self.any, self.all, self.none = (
+            terms(tuple(rule.any)),
+            terms(tuple(rule.all)),
+            terms(tuple(rule.none)),
+        )
+        topic = rule.topic or Topic()
+        self.topic_title, self.topic_text = terms(tuple(topic.title)), terms(tuple(topic.text))
+        self.min_text = topic.min_text
+        # Cheapest first: set look-ups, numbers, short texts, then the long description.
+        wanted: list[tuple[bool, Check]] = [
+            (bool(rule.sources), lambda p, source: source in self.sources),
+            (bool(rule.companies), lambda p, source: p.company in self.companies),
+            (bool(rule.workplace), lambda p, source: not self.workplace.isdisjoint(p.workplace)),
+            (rule.min_salary is not None, lambda p, source: self._salary(p.data)),
+            (bool(self.places), lambda p, source: any(t.has(w) for t in p.places for w in self.places)),
+            (bool(rule.title_any), lambda p, source: p.title.mentions_any(self.title_any)),
+            (bool(rule.title_none), lambda p, source: not p.title.mentions_any(self.title_none)),
+            (rule.topic is not None, lambda p, source: self._on_topic(p)),
+            (bool(rule.any), lambda p, source: p.body(self.fields).mentions_any(self.any)),
+            (bool(rule.all), lambda p, source: p.body(self.fields).mentions_all(self.all)),
+            (bool(rule.none), lambda p, source: not p.body(self.fields).mentions_any(self.none)),
+            (self.regex is not None, lambda p, source: self._regex(p)),
+        ]
+        self._checks = tuple(check for present, check in wanted if present)
+
+    def matches(self, posting: PreparedPosting, source: str | None = None) -> bool:
+        return all(check(posting, source) for check in self._checks)
+
+    def _regex(self, posting: PreparedPosting) -> bool:
+        assert self.regex is not None
+        return self.regex.search(posting.body(self.fields).text) is not None
+
+    def _on_topic(self, posting: PreparedPosting) -> bool:
+        if posting.title.mentions_any(self.topic_title):
+            return True
+        return len(posting.body(self.fields).found(self.topic_text)) >= self.min_text
+
+    def _topic(self, posting: PreparedPosting) -> Match:
+        if hits := posting.title.found(self.topic_title):
+            return Match(True, [f"title is about {', '.join(hits)}"])
+        hits = posting.body(self.fields).found(self.topic_text)
+        if len(hits) >= self.min_text:
+            return Match(True, [f"text is about {', '.join(hits)}"])
+        return Match(False, [f"only {len(hits)} of {self.min_text} topic terms in the text"])
+
+    def _salary(self, data: dict[str, Any]) -> bool:
+        """`salary_verdict(...).matched` without composing its reason."""
+        wanted = self.rule.min_salary
+        assert wanted is not None
+        top = data.get("salary_max") or data.get("salary_min")
+        currency = data.get("salary_currency")
+        if top is None or currency is None:
+            return wanted.include_unknown
+        if currency != wanted.currency or data.get("salary_period") not in (None, "year"):
+            return False
+        return not top < wanted.amount
+
+    def explain(self, posting: PreparedPosting, source: str | None = None) -> Match:
+        """The verdict with reasons, conditions in the order of the rule's documentation."""
+        rule, data, title = self.rule, posting.data, posting.title
+        reasons: list[str] = []
+
+        def fail(reason: str) -> Match:
+            return Match(False, [*reasons, reason])
+
+        if rule.title_any:
+            if not (hits := title.found(self.title_any)):
+                return fail("title has none of the rule's title terms")
+            reasons.append(f"title mentions {', '.join(hits)}")
+        if hits := title.found(self.title_none):
+            return fail(f"title mentions excluded {', '.join(hits)}")
+        if rule.topic is not None:
+            if not (verdict := self._topic(posting)):
+                return fail(verdict.reasons[0])
+            reasons.extend(verdict.reasons)
+        body = posting.body(self.fields)
+        if rule.any:
+            if not (hits := body.found(self.any)):
+                return fail("text has none of the rule's terms")
+            reasons.append(f"mentions {', '.join(hits)}")
+        if missing := [term for term in rule.all if not body.has(term)]:
+            return fail(f"text lacks {', '.join(missing)}")
+        if hits := body.found(self.none):
+            return fail(f"text mentions excluded {', '.join(hits)}")
+        if self.regex is not None and not self._regex(posting):
+            return fail(f"text does not match /{rule.regex}/")
+        if rule.workplace:
+            if not (offered := posting.workplace & self.workplace):
+                shown = ", ".join(sorted(posting.workplace)) or "unknown"
+                return fail(f"workplace {shown} is not {' or '.join(rule.workplace)}")
+            reasons.append(f"workplace {', '.join(sorted(offered))}")
+        if rule.companies and posting.company not in self.companies:
+            return fail(f"company {data.get('company')!r} is not watched")
+        if self.places:
+            places = data.get("locations") or []
+            if not any(text.has(alias) for text in posting.places for alias in self.places):
+                return fail(
+                    f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}"
+                )
+            reasons.append(f"location {'; '.join(places)}")
+        if rule.sources and source not in self.sources:
+            return fail(f"source {source!r} is not watched")
+        if rule.min_salary is not None:
+            if not (verdict := salary_verdict(rule, data)):
+                return fail(verdict.reasons[0])
+            reasons.extend(verdict.reasons)
+        return Match(True, reasons)
+
+
+def salary_verdict(rule: WatchRule, data: dict[str, Any]) -> Match:
+    assert rule.min_salary is not None
+    wanted = rule.min_salary
+    top = data.get("salary_max") or data.get("salary_min")
+    currency = data.get("salary_currency")
+    if top is None or currency is None:
+        if wanted.include_unknown:
+            return Match(True, ["salary not stated"])
+        return Match(False, ["salary not stated"])
+    if currency != wanted.currency:
+        return Match(False, [f"salary in {currency}, rule asks for {wanted.currency}"])
+    if data.get("salary_period") not in (None, "year"):
+        return Match(False, [f"salary is per {data.get('salary_period')}, rule is yearly"])
+    if top < wanted.amount:
+        return Match(False, [f"salary up to {top:,.0f} {currency} is below {wanted.amount:,.0f}"])
+    return Match(True, [f"salary up to {top:,.0f} {currency}"])

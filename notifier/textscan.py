@@ -1,0 +1,114 @@
+"""A posting's text prepared once, so many watch rules can ask "does it mention this term?".
+
+A term's answer is exactly `term_pattern(term).search(text)`; the speed comes from not running
+that regex over a long description unless the term's first word occurs in it at all: the
+lower-cased text is searched with plain substring search, and the regex only confirms the
+places it names. Answers are kept per text, so a term shared by many rules is looked up once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+# The only characters that a case-insensitive `re` pattern of ASCII letters matches although
+# they are not ASCII ("İ", dotless "ı", long "ſ", the Kelvin sign), and "İ" is also the only
+# character whose lower case is two characters long. A text without them lowers to a string of
+# the same length in which every case-insensitive match of an ASCII word shows up verbatim.
+# tests/test_textscan.py checks this list against every code point.
+CASE_TRAPS = "\u0130\u0131\u017f\u212a"
+
+
+@lru_cache(maxsize=4096)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """Whole words, case-folded; a trailing plural "s"/"es" is accepted ("database(s)")."""
+    words = [re.escape(word) for word in term.split()]
+    body = r"[\s\-/]+".join(words)
+    plural = "(?:s|es)?" if term[-1:].isalpha() else ""
+    return re.compile(rf"(?<![\w]){body}{plural}(?![\w])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _first_word(term: str) -> str | None:
+    """The lower-cased first word every match of `term` starts with, when substring search can
+    stand in for the regex (an ASCII word); None when only the regex itself can tell."""
+    words = term.split()
+    if not words or not words[0].isascii():
+        return None
+    return words[0].lower()
+
+
+class Terms:
+    """A rule's term list. Equal lists share one object (see `terms`), so a text answers a list
+    that many rules use (a preset's, say) once, keyed by identity."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[str, ...]) -> None:
+        self.items = items
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@lru_cache(maxsize=4096)
+def terms(items: tuple[str, ...]) -> Terms:
+    return Terms(items)
+
+
+class PreparedText:
+    """One text (a title, or the fields a rule reads) and the terms already looked up in it."""
+
+    __slots__ = ("text", "_lowered", "_seen", "_found", "_any")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._seen: dict[str, bool] = {}
+        self._found: dict[Terms, list[str]] = {}
+        self._any: dict[Terms, bool] = {}
+        # None: a case trap is present, so every term goes through its regex.
+        traps = not text.isascii() and any(char in text for char in CASE_TRAPS)
+        self._lowered: str | None = None if traps else text.lower()
+
+    def has(self, term: str) -> bool:
+        """Does the text mention `term` (same answer as `term_pattern(term).search(text)`)?"""
+        known = self._seen.get(term)
+        if known is None:
+            known = self._seen[term] = self._search(term)
+        return known
+
+    def found(self, listed: Terms | Iterable[str]) -> list[str]:
+        """The terms the text mentions, in the given order."""
+        if not isinstance(listed, Terms):
+            return [term for term in listed if self.has(term)]
+        hits = self._found.get(listed)
+        if hits is None:
+            hits = self._found[listed] = [term for term in listed.items if self.has(term)]
+        return hits
+
+    def mentions_any(self, listed: Terms) -> bool:
+        """Does the text mention at least one of the terms? (Stops at the first one found.)"""
+        known = self._any.get(listed)
+        if known is None:
+            hits = self._found.get(listed)
+            known = self._any[listed] = bool(hits) if hits is not None else any(map(self.has, listed.items))
+        return known
+
+    def mentions_all(self, listed: Terms) -> bool:
+        hits = self.found(listed)
+        return len(hits) == len(listed.items)
+
+    def _search(self, term: str) -> bool:
+        pattern = term_pattern(term)
+        word = _first_word(term)
+        if self._lowered is None or word is None:
+            return pattern.search(self.text) is not None
+        # Every match starts where the first word occurs; the regex checks only those places
+        # (its look-behind still sees the character before each one).
+        at = self._lowered.find(word)
+        while at >= 0:
+            if pattern.match(self.text, at):
+                return True
+            at = self._lowered.find(word, at + 1)
+        return False
