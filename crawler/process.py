@@ -6,6 +6,7 @@ the crawl's result.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -68,18 +69,28 @@ def crawl_in_subprocess(config: Config, source_name: str, timeout: float | None 
     try:
         stdout, stderr = child.communicate(config.model_dump_json(by_alias=True), timeout=limit)
     except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        child.communicate()
-        from pipeline.recovery import fail_running_crawls
-
-        fail_running_crawls(config.database, source_name, f"crawl timed out after {limit:.0f}s")
+        _stop(child, config, source_name, f"crawl timed out after {limit:.0f}s")
         return CrawlOutcome(source_name, False, {}, f"timed out after {limit:.0f}s")
+    except BaseException:
+        # Ctrl-C or a dying parent: the child lives in its own session, so take it along
+        # rather than leave it crawling beside the next run.
+        _stop(child, config, source_name, "crawl interrupted")
+        raise
     for line in reversed(stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
             result = json.loads(line[len(RESULT_PREFIX) :])
             return CrawlOutcome(source_name, result.get("status") == "complete", result)
     tail = "\n".join(stderr.strip().splitlines()[-5:])
     return CrawlOutcome(source_name, False, {}, f"crawl process exited {child.returncode}: {tail}")
+
+
+def _stop(child: subprocess.Popen[str], config: Config, source_name: str, reason: str) -> None:
+    from pipeline.recovery import fail_running_crawls
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.communicate()
+    fail_running_crawls(config.database, source_name, reason)
 
 
 def main() -> int:
