@@ -83,8 +83,15 @@ def demo(folder: str) -> None:
 @main.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
+@click.option(
+    "--explain",
+    "explain_ref",
+    metavar="POSTING",
+    help="Also say whether this stored posting (its number or source:external_id) matches "
+    "each recipient's watches, and why.",
+)
 @friendly_errors
-def check(config_path: str, as_json: bool) -> None:
+def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
     """Validate a config and show what would be crawled and who gets what."""
     from crawler.registry import listing_url
     from notifier.rules import resolve
@@ -109,8 +116,10 @@ def check(config_path: str, as_json: bool) -> None:
     ]
     for watch in config.watches:
         resolve(watch, config)
+    explained = _explain(config, explain_ref) if explain_ref else None
     if as_json:
-        click.echo(json.dumps({"ok": True, "sources": sources, "recipients": recipients}))
+        report = {"ok": True, "sources": sources, "recipients": recipients}
+        click.echo(json.dumps(report | ({"explain": explained} if explained else {})))
         return
     click.echo(f"{config_path}: OK")
     click.echo(f"database: {config.database}")
@@ -119,6 +128,34 @@ def check(config_path: str, as_json: bool) -> None:
         click.echo(f"source {s['name']} ({s['type']}): {s['url']}  every {s['schedule']}")
     for r in recipients:
         click.echo(f"recipient {r['email']}: watches {', '.join(r['watches'])}; digest {r['digest']}")
+    if explained:
+        _print_explanation(explained)
+
+
+def _explain(config: Config, ref: str) -> dict[str, Any]:
+    from rolewatch.queries import NotFound, explain_posting, find_posting
+
+    with database_session(config) as session:
+        try:
+            return explain_posting(session, config, find_posting(session, ref))
+        except NotFound as missing:
+            click.echo(f"error: {missing}", err=True)
+            sys.exit(EXIT_FAILURES)
+
+
+def _print_explanation(explained: dict[str, Any]) -> None:
+    click.echo(
+        f"\nposting {explained['posting']} ({explained['ref']}, version {explained['version']}, "
+        f"{explained['status']}): {explained['title']}"
+    )
+    for verdict in explained["watches"]:
+        passed = verdict["reasons"] if verdict["matches"] else verdict["reasons"][:-1]
+        click.echo(f"  {verdict['recipient']} / {verdict['watch']}: "
+                   + ("matches" if verdict["matches"] else "does not match"))  # fmt: skip
+        for reason in passed:
+            click.echo(f"    + {reason}")
+        if verdict["failed"]:
+            click.echo(f"    - {verdict['failed']}")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from config.schema import Config
 from pipeline.diff import field_diff
 from pipeline.models import CrawlRun, Digest, Posting, PostingVersion, Source
 from pipeline.normalize import Posting as NormalPosting
@@ -152,3 +153,38 @@ def last_digest(session: Session, recipient: str) -> Digest | None:
     return session.scalar(
         select(Digest).where(Digest.recipient == recipient).order_by(Digest.id.desc()).limit(1)
     )
+
+
+def explain_posting(session: Session, config: Config, posting: Posting) -> dict[str, Any]:
+    """Whether the newest version of `posting` matches each recipient's watches, and why.
+
+    Events are left out: this answers "is it the kind of posting I asked for?" for the posting
+    as it stands; which events of it get mailed is the rule's `events` setting.
+    """
+    from notifier.rules import compile_rule, prepare, resolve
+
+    version = posting.versions[-1]
+    prepared = prepare(version.data)
+    rules = {watch.name: compile_rule(resolve(watch, config)) for watch in config.watches}
+    verdicts = []
+    for recipient in config.recipients:
+        for name in recipient.watches:
+            verdict = rules[name].explain(prepared, posting.source.name)
+            verdicts.append(
+                {
+                    "recipient": recipient.email,
+                    "watch": name,
+                    "matches": verdict.matched,
+                    "reasons": verdict.reasons,
+                    # The condition that turned it down is the last reason given.
+                    "failed": None if verdict.matched else verdict.reasons[-1],
+                }
+            )
+    return {
+        "posting": posting.id,
+        "ref": f"{posting.source.name}:{posting.external_id}",
+        "version": version.number,
+        "status": posting.status,
+        "title": version.data.get("title"),
+        "watches": verdicts,
+    }

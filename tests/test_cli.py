@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from config.loader import load_config
 from rolewatch.cli import main
 from rolewatch.demo import run_demo
 
@@ -97,4 +98,65 @@ def test_demo_writes_the_new_digest_then_the_change_and_nothing_for_an_unchanged
     status = runner.invoke(main, ["status", "--config", config])
     assert status.exit_code == 0 and "stripe" in status.output and "complete" in status.output
     missing = runner.invoke(main, ["history", "stripe:nope", "--config", config])
+    assert missing.exit_code == 1 and "no posting 'stripe:nope'" in missing.output
+
+
+EXPLAIN_CONFIG = """\
+database: sqlite:///{folder}/rolewatch.db
+sources:
+  - {{name: stripe, type: greenhouse, board: stripe}}
+watches:
+  - name: infra-remote
+    extends: infrastructure
+    workplace: [remote, hybrid]
+    min_salary: {{amount: 150000, currency: USD}}
+  - name: infra-berlin
+    extends: infrastructure
+    locations: [Berlin]
+recipients:
+  - email: me@example.com
+    watches: [infra-remote, infra-berlin]
+"""
+
+
+def test_check_explain_says_which_watches_a_stored_posting_matches_and_why(tmp_path: Path) -> None:
+    from pipeline.db import open_database, session_factory
+    from rolewatch.demo_boards import board_before
+    from tests.test_digest import crawl
+
+    config_path = tmp_path / "rolewatch.yaml"
+    config_path.write_text(EXPLAIN_CONFIG.format(folder=tmp_path.as_posix()))
+    config = load_config(str(config_path))
+    engine = open_database(config.database)
+    crawl(session_factory(engine), config, board_before())
+    engine.dispose()
+    runner = CliRunner()
+
+    result = runner.invoke(main, ["check", "--explain", "stripe:6042172", "--config", str(config_path)])
+    assert result.exit_code == 0, result.output
+    assert "(stripe:6042172, version 1, open): Backend Engineer, Core Technology" in result.output
+    remote = result.output.split("me@example.com / infra-remote: ")[1].split("me@example.com /")[0]
+    assert remote.rstrip().splitlines() == [
+        "matches",
+        "    + title mentions engineer",
+        "    + text is about compute, networking, caching, distributed systems",
+        "    + workplace hybrid, remote",
+        "    + salary up to 285,600 USD",
+    ]
+    berlin = result.output.split("me@example.com / infra-berlin: ")[1]
+    assert berlin.startswith("does not match\n")
+    assert "    - location US-Remote, Chicago, Seattle, San Francisco is not in Berlin\n" in berlin
+
+    as_json = runner.invoke(
+        main, ["check", "--json", "--explain", "stripe:7922618", "--config", str(config_path)]
+    )
+    verdicts = json.loads(as_json.output)["explain"]["watches"]
+    assert [(v["watch"], v["matches"]) for v in verdicts] == [
+        ("infra-remote", False),
+        ("infra-berlin", False),
+    ]
+    assert verdicts[0]["failed"] == "title has none of the rule's title terms"
+    assert verdicts[0]["reasons"] == [verdicts[0]["failed"]]
+
+    missing = runner.invoke(main, ["check", "--explain", "stripe:nope", "--config", str(config_path)])
     assert missing.exit_code == 1 and "no posting 'stripe:nope'" in missing.output
