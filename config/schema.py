@@ -169,7 +169,8 @@ class SourceConfig(Strict):
     urls: list[str] = []
     schedule: Schedule = Schedule(every="2h")
     api_base: str | None = None
-    close_after_missing: Annotated[int, Field(ge=1)] = 1
+    # Consecutive complete crawls a posting must be missing from before it is closed.
+    close_after_missing: Annotated[int, Field(ge=1)] = 2
     max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.5
     timeout: str = "15m"
     # jsonld / selectors: regexes for links to follow from `urls` (and links to skip).
@@ -275,6 +276,10 @@ class Recipient(Strict):
     email: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
     watches: list[str]
     digest: DigestSchedule = DigestSchedule(immediate=True)
+    # What a board's first crawl (every posting "new" at once) sends: one summary section with
+    # the `backfill_top` best-paid matches, every match as usual (`full`), or nothing (`skip`).
+    backfill: Literal["summary", "full", "skip"] = "summary"
+    backfill_top: Annotated[int, Field(ge=0)] = 10
 
 
 class Config(Strict):

@@ -75,8 +75,9 @@ class Posting(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
-    external_id: Mapped[str]
-    url: Mapped[str | None] = mapped_column(String(2000))
+    # Page-based sources use the canonical URL as the id: no length limit a board could exceed.
+    external_id: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     # open | closed
     status: Mapped[str] = mapped_column(String(10), default="open")
@@ -163,7 +164,7 @@ class OutboxItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
-    watches: Mapped[str]
+    watches: Mapped[str] = mapped_column(Text)
     # pending | claimed | sent | failed
     status: Mapped[str] = mapped_column(String(10), default="pending")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))

@@ -84,8 +84,12 @@ def store_postings(
     with sessions() as session:
         run = session.get_one(CrawlRun, run_id)
         source_id = run.source_id
+        # Until a crawl of the board has completed, what it lists was there before the user
+        # watched it: a first crawl cut short does not turn the rest into hundreds of "new".
         backfill = not session.scalar(
-            select(func.count()).select_from(Posting).where(Posting.source_id == source_id)
+            select(func.count())
+            .select_from(CrawlRun)
+            .where(CrawlRun.source_id == source_id, CrawlRun.status == "complete")
         )
     for start in range(0, len(items), BATCH_SIZE):
         with sessions.begin() as session:
@@ -232,10 +236,19 @@ def _close_missing(
         session.scalars(select(Posting).where(Posting.source_id == run.source_id, Posting.status == "open"))
     )
     missing = [row for row in open_rows if row.external_id not in seen]
-    if open_rows and len(missing) / len(open_rows) > source.max_shrink and len(missing) > 1:
+    # Compare with the last complete listing, not with what is open: a shrink that the next
+    # complete crawl confirms is real (a filled board, a hiring freeze) and then closes.
+    previous = session.scalar(
+        select(CrawlRun.seen)
+        .where(CrawlRun.source_id == run.source_id, CrawlRun.status == "complete", CrawlRun.id != run.id)
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    )
+    baseline = previous if previous is not None else len(open_rows)
+    if baseline and (baseline - len(seen)) / baseline > source.max_shrink and len(missing) > 1:
         return [], (
-            f"board shrank from {len(open_rows)} to {len(open_rows) - len(missing)} open postings;"
-            f" nothing closed (more than {source.max_shrink:.0%} gone at once)"
+            f"board shrank from {baseline} to {len(seen)} postings; nothing closed"
+            f" (more than {source.max_shrink:.0%} gone at once; a second complete crawl confirms it)"
         )
     events = []
     now = utcnow()
@@ -244,10 +257,30 @@ def _close_missing(
         if row.missing_count < source.close_after_missing:
             continue
         row.status, row.closed_at = "closed", now
-        if row.duplicate_of_id is not None:
+        if row.duplicate_of_id is not None or _hand_over_to_copy(session, row):
             continue
         events.append(Event(posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed"))
     return events, None
+
+
+def _hand_over_to_copy(session: Session, row: Posting) -> bool:
+    """When a job closes on one source but its copy on another is still open, the copy becomes
+    the original (announced from now on) and nothing is reported closed."""
+    copies = list(
+        session.scalars(
+            select(Posting)
+            .where(Posting.duplicate_of_id == row.id, Posting.status == "open")
+            .order_by(Posting.id)
+        )
+    )
+    if not copies:
+        return False
+    heir, *others = copies
+    heir.duplicate_of_id = None
+    for other in others:
+        other.duplicate_of_id = heir.id
+    row.duplicate_of_id = heir.id
+    return True
 
 
 def _count(run: CrawlRun, events: Sequence[Event]) -> None:

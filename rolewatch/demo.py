@@ -31,6 +31,7 @@ sources:
     type: greenhouse
     board: stripe
     api_base: {api_base}
+    close_after_missing: 1                # close at the first complete crawl without it
 watches:
   - name: infra-remote
     extends: infrastructure

@@ -44,7 +44,7 @@ CONFIG = """
 database: "{database}"
 mail: {{transport: maildir, maildir: "{maildir}", from: "rolewatch <alerts@example.com>"}}
 sources:
-  - {{name: stripe, type: greenhouse, board: stripe}}
+  - {{name: stripe, type: greenhouse, board: stripe, close_after_missing: 1}}
 watches:
   - name: infra-remote
     extends: infrastructure

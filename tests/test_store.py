@@ -18,7 +18,7 @@ from pipeline.normalize import normalize
 from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
 from tests.conftest import real_payload
 
-SOURCE = SourceConfig(name="stripe", type="greenhouse", board="stripe")
+SOURCE = SourceConfig(name="stripe", type="greenhouse", board="stripe", close_after_missing=1)
 
 
 @pytest.fixture
@@ -223,3 +223,48 @@ def test_the_same_job_on_two_sources_is_announced_once(sessions: sessionmaker[Se
     job(changed, 8008880)["title"] = "Growth Engineer II"
     assert events(sessions, crawl(sessions, changed, source=mirror)) == []
     assert events(sessions, crawl(sessions, changed)) == [("changed", "8008880")]
+
+
+def test_a_shrink_confirmed_by_the_next_complete_crawl_closes(sessions: sessionmaker[Session]) -> None:
+    board = stripe_board()
+    crawl(sessions, board)
+    small = copy.deepcopy(board)
+    small["jobs"] = small["jobs"][:10]
+    guarded = crawl(sessions, small)
+    assert events(sessions, guarded) == []
+    assert guarded.problems and "nothing closed" in guarded.problems
+    confirmed = crawl(sessions, small)
+    assert [kind for kind, _ in events(sessions, confirmed)] == ["closed"] * 258
+
+
+def test_when_the_original_closes_its_open_copy_takes_over_silently(sessions: sessionmaker[Session]) -> None:
+    mirror = SourceConfig(name="stripe-careers", type="greenhouse", board="stripe", close_after_missing=1)
+    board = stripe_board()
+    crawl(sessions, board)
+    crawl(sessions, board, source=mirror)
+    without = copy.deepcopy(board)
+    without["jobs"] = [j for j in without["jobs"] if j["id"] != 7462961]
+    assert events(sessions, crawl(sessions, without)) == [], "still open on the other source"
+    changed = copy.deepcopy(board)
+    job(changed, 7462961)["title"] = "Infrastructure Engineer II, Privy"
+    assert events(sessions, crawl(sessions, changed, source=mirror)) == [("changed", "7462961")]
+
+
+def test_backfill_lasts_until_a_crawl_completes(sessions: sessionmaker[Session]) -> None:
+    board = stripe_board()
+    partial = copy.deepcopy(board)
+    partial["jobs"] = partial["jobs"][:100]
+    crawl(sessions, partial, ["crawl ended early (closespider_timeout)"])
+    crawl(sessions, board)
+    with sessions() as session:
+        flags = set(session.scalars(select(Event.backfill).where(Event.type == "new")))
+    assert flags == {True}
+
+
+def test_long_page_ids_and_urls_are_stored_on_every_database(sessions: sessionmaker[Session]) -> None:
+    long_url = "https://careers.example.com/jobs/" + "platform-engineer-" * 60 + "?lang=en"
+    board = {"jobs": [{"id": long_url, "title": "Platform Engineer", "absolute_url": long_url}]}
+    run = crawl(sessions, board)
+    assert (run.status, run.new) == ("complete", 1)
+    with sessions() as session:
+        assert session.scalars(select(Posting.external_id)).one() == long_url

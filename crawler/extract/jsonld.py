@@ -14,6 +14,7 @@ from parsel import Selector
 
 from crawler.extract.common import join_parts, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
+from pipeline.normalize import canonical_url
 
 SALARY_UNITS = {"HOUR": "hour", "DAY": "day", "WEEK": "week", "MONTH": "month", "YEAR": "year"}
 # Pages wrap JSON-LD in HTML comments or CDATA sections to shield it from old parsers.
@@ -25,7 +26,7 @@ def extract_jsonld(html: str, url: str) -> ExtractResult:
     result = ExtractResult()
     page = Selector(text=html)
     canonical = page.xpath('//link[@rel="canonical"]/@href').get()
-    page_url = urljoin(url, canonical.strip()) if canonical else url
+    page_url = canonical_url(urljoin(url, canonical.strip()) if canonical else url) or url
     # JSON-LD descriptions are HTML; extruct hands microdata ones over as plain text.
     sources = [(block, "html") for block in _jsonld_blocks(page, url, result)]
     microdata = extruct.extract(html, base_url=url, syntaxes=["microdata"], uniform=True)
@@ -86,7 +87,7 @@ def _posting(item: dict[str, Any], page_url: str, description_kind: str) -> RawP
     url = urljoin(page_url, own_url) if own_url else page_url
     description = _text(item.get("description"))
     return RawPosting(
-        external_id=_identifier(item.get("identifier")) or url,
+        external_id=_identifier(item.get("identifier")) or canonical_url(url) or url,
         title=title,
         url=url,
         company=_name(item.get("hiringOrganization")),

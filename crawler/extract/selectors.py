@@ -11,6 +11,7 @@ from parsel import Selector, SelectorList
 from config.schema import SelectorSpec, selector_query
 from crawler.extract.common import text_or_none
 from crawler.items import ExtractResult, RawPosting
+from pipeline.normalize import canonical_url
 
 
 def extract_selectors(html: str, url: str, spec: SelectorSpec) -> ExtractResult:
@@ -26,7 +27,7 @@ def extract_selectors(html: str, url: str, spec: SelectorSpec) -> ExtractResult:
         result.dropped.append(f"{url}: title {title!r} found but no description")
         return result
     canonical = page.xpath('//link[@rel="canonical"]/@href').get()
-    page_url = urljoin(url, canonical.strip()) if canonical else url
+    page_url = canonical_url(urljoin(url, canonical.strip()) if canonical else url) or url
     result.postings.append(
         RawPosting(
             external_id=page_url,
