@@ -14,7 +14,20 @@ $(BIN)/rolewatch: pyproject.toml
 demo: $(BIN)/rolewatch
 	$(BIN)/rolewatch demo
 
-test: $(BIN)/rolewatch
+# The digest screenshot test drives Debian's Chromium; as root it is installed here.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER = $(if $(ROLEWATCH_SKIP_BROWSER),,$(CHROMIUM))
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the digest screenshot test"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "the digest screenshot test needs Chromium: sudo apt-get install chromium" \
+			"(or set ROLEWATCH_SKIP_BROWSER=1 to skip it)"; exit 1; \
+	fi
+
+test: $(BIN)/rolewatch $(BROWSER)
 	$(BIN)/ruff check .
 	$(BIN)/mypy config crawler pipeline notifier rolewatch
 	$(BIN)/python -m pytest
