@@ -188,7 +188,7 @@ def _deliver(
 ) -> DigestReport:
     with sessions() as session:
         digest = session.get_one(Digest, digest_id)
-        view = digest_view(session, digest)
+        view = digest_view(session, digest, config)
     try:
         message = compose(config, digest, view)
         where = transport.send(message, [digest.recipient])
@@ -233,7 +233,7 @@ def _record_failure(
         return DigestReport(digest.recipient, count, status, digest.message_id, error=error)
 
 
-def digest_view(session: Session, digest: Digest) -> DigestView:
+def digest_view(session: Session, digest: Digest, config: Config | None = None) -> DigestView:
     items = session.scalars(
         select(OutboxItem)
         .where(OutboxItem.digest_id == digest.id)
@@ -263,7 +263,11 @@ def digest_view(session: Session, digest: Digest) -> DigestView:
         }
         for item in items
     ]
-    return build_view(digest.recipient, rows)
+    # A recipient no longer in the config gets the default summary.
+    settings = next((r for r in config.recipients if r.email == digest.recipient), None) if config else None
+    if settings is None:
+        return build_view(digest.recipient, rows)
+    return build_view(digest.recipient, rows, settings.backfill, settings.backfill_top)
 
 
 def compose(config: Config, digest: Digest, view: DigestView) -> EmailMessage:
@@ -282,7 +286,7 @@ def compose(config: Config, digest: Digest, view: DigestView) -> EmailMessage:
 
 def subject_line(view: DigestView) -> str:
     parts = [f"{count} {name}" for name, count in view.counts.items()]
-    companies = [company for company, _ in view.companies]
+    companies = view.company_names
     where = ", ".join(companies[:3]) + (f" and {len(companies) - 3} more" if len(companies) > 3 else "")
     return f"{', '.join(parts)} — {where}" if where else ", ".join(parts)
 

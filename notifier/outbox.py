@@ -25,6 +25,8 @@ def outbox_hook(config: Config) -> EventHook:
             # Prepared once per event: recipients sharing a watch reuse what it looked up.
             posting = prepare(event.version.data)
             for recipient in config.recipients:
+                if event.backfill and recipient.backfill == "skip":
+                    continue
                 matched = matching_watches(
                     [rules[name] for name in recipient.watches], event, posting, source
                 )

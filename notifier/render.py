@@ -49,11 +49,19 @@ class DigestView:
     recipient: str
     companies: list[tuple[str, list[Entry]]]
     counts: dict[str, int]
+    # A board's first crawl, summarised: how many matched, and the ones listed.
     backfill_total: int = 0
+    backfill: list[Entry] = field(default_factory=list)
+    # Every company in the digest, the summarised ones included (for the subject line).
+    company_names: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def backfill_more(self) -> int:
+        return self.backfill_total - len(self.backfill)
 
 
 def format_salary(data: dict[str, Any]) -> str | None:
@@ -101,10 +109,17 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def build_view(recipient: str, rows: list[dict[str, Any]]) -> DigestView:
-    """Group outbox rows (event + posting data) by company, events in a fixed order."""
+def build_view(
+    recipient: str, rows: list[dict[str, Any]], backfill: str = "summary", backfill_top: int = 10
+) -> DigestView:
+    """Group outbox rows (event + posting data) by company, events in a fixed order.
+
+    With `backfill: summary`, postings announced by a board's first crawl are not listed one by
+    one: they become one section with the `backfill_top` best paid (then by title) and a count.
+    """
     grouped: dict[str, list[Entry]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
+    summarised: list[tuple[float, Entry]] = []
     for row in rows:
         data = row["data"]
         entry = Entry(
@@ -120,14 +135,29 @@ def build_view(recipient: str, rows: list[dict[str, Any]]) -> DigestView:
             backfill=row.get("backfill", False),
             also_at=row.get("also_at", []),
         )
-        grouped[entry.company].append(entry)
         counts[entry.event] += 1
+        if backfill == "summary" and entry.backfill:
+            top = data.get("salary_max") or data.get("salary_min")
+            summarised.append((-top if top is not None else float("inf"), entry))
+        else:
+            grouped[entry.company].append(entry)
     companies = [
         (company, sorted(entries, key=lambda e: (EVENT_ORDER.get(e.event, 9), e.title)))
         for company, entries in sorted(grouped.items(), key=lambda item: item[0].casefold())
     ]
     ordered = {name: counts[name] for name in EVENT_ORDER if counts.get(name)}
-    return DigestView(recipient=recipient, companies=companies, counts=ordered)
+    # Pay ranges are compared by their top figure whatever the currency: a rough order for a
+    # short list, not a ranking.
+    summarised.sort(key=lambda item: (item[0], item[1].title.casefold()))
+    names = {entry.company for _, entry in summarised} | set(grouped)
+    return DigestView(
+        recipient=recipient,
+        companies=companies,
+        counts=ordered,
+        backfill_total=len(summarised),
+        backfill=[entry for _, entry in summarised[:backfill_top]],
+        company_names=sorted(names, key=str.casefold),
+    )
 
 
 def environment(template_dir: str | None = None) -> Environment:
