@@ -10,7 +10,7 @@ test of the posting, and a rule is their conjunction.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,25 +99,67 @@ class CompiledRule:
         topic = rule.topic or Topic()
         self.topic_title, self.topic_text = terms(tuple(topic.title)), terms(tuple(topic.text))
         self.min_text = topic.min_text
-        # Cheapest first: set look-ups, numbers, short texts, then the long description.
-        wanted: list[tuple[bool, Check]] = [
-            (bool(rule.sources), lambda p, source: source in self.sources),
-            (bool(rule.companies), lambda p, source: p.company in self.companies),
-            (bool(rule.workplace), lambda p, source: not self.workplace.isdisjoint(p.workplace)),
-            (rule.min_salary is not None, lambda p, source: self._salary(p.data)),
-            (bool(self.places), lambda p, source: any(t.has(w) for t in p.places for w in self.places)),
-            (bool(rule.title_any), lambda p, source: p.title.mentions_any(self.title_any)),
-            (bool(rule.title_none), lambda p, source: not p.title.mentions_any(self.title_none)),
-            (rule.topic is not None, lambda p, source: self._on_topic(p)),
-            (bool(rule.any), lambda p, source: p.body(self.fields).mentions_any(self.any)),
-            (bool(rule.all), lambda p, source: p.body(self.fields).mentions_all(self.all)),
-            (bool(rule.none), lambda p, source: not p.body(self.fields).mentions_any(self.none)),
-            (self.regex is not None, lambda p, source: self._regex(p)),
+        # Cheapest first: set look-ups, numbers, short texts, then the long description. Each
+        # condition has a key saying what it tests, equal for equal conditions of other rules.
+        body = self.fields
+        wanted: list[tuple[bool, Hashable, Check]] = [
+            (bool(rule.sources), ("sources", self.sources), lambda p, source: source in self.sources),
+            (
+                bool(rule.companies),
+                ("companies", self.companies),
+                lambda p, source: p.company in self.companies,
+            ),
+            (
+                bool(rule.workplace),
+                ("workplace", self.workplace),
+                lambda p, source: not self.workplace.isdisjoint(p.workplace),
+            ),
+            (
+                rule.min_salary is not None,
+                ("salary", rule.min_salary),
+                lambda p, source: self._salary(p.data),
+            ),
+            (
+                bool(self.places),
+                ("places", tuple(self.places)),
+                lambda p, source: any(t.has(w) for t in p.places for w in self.places),
+            ),
+            (
+                bool(rule.title_any),
+                ("title_any", self.title_any),
+                lambda p, source: p.title.mentions_any(self.title_any),
+            ),
+            (
+                bool(rule.title_none),
+                ("title_none", self.title_none),
+                lambda p, source: not p.title.mentions_any(self.title_none),
+            ),
+            (
+                rule.topic is not None,
+                ("topic", self.topic_title, self.topic_text, self.min_text, body),
+                lambda p, source: self._on_topic(p),
+            ),
+            (bool(rule.any), ("any", self.any, body), lambda p, source: p.body(body).mentions_any(self.any)),
+            (bool(rule.all), ("all", self.all, body), lambda p, source: p.body(body).mentions_all(self.all)),
+            (
+                bool(rule.none),
+                ("none", self.none, body),
+                lambda p, source: not p.body(body).mentions_any(self.none),
+            ),
+            (self.regex is not None, ("regex", rule.regex, body), lambda p, source: self._regex(p)),
         ]
-        self._checks = tuple(check for present, check in wanted if present)
+        self.conditions = tuple((key, check) for present, key, check in wanted if present)
+        self._checks = tuple(check for _, check in self.conditions)
 
     def matches(self, posting: PreparedPosting, source: str | None = None) -> bool:
-        return all(check(posting, source) for check in self._checks)
+        return self.matches_from(0, posting, source)
+
+    def matches_from(self, first: int, posting: PreparedPosting, source: str | None) -> bool:
+        """Do the conditions from the `first` one on hold? (A loop: cheaper than `all()` here.)"""
+        for check in self._checks[first:]:  # noqa: SIM110
+            if not check(posting, source):
+                return False
+        return True
 
     def _regex(self, posting: PreparedPosting) -> bool:
         assert self.regex is not None
@@ -198,6 +240,31 @@ class CompiledRule:
                 return fail(verdict.reasons[0])
             reasons.extend(verdict.reasons)
         return Match(True, reasons)
+
+
+class RuleSet:
+    """Rules tested together. Rules whose cheapest condition is the same (a preset's title
+    terms, say) are grouped, so a posting that fails it is turned down for all of them at once."""
+
+    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+        self.rules = list(rules)
+        groups: dict[Hashable, tuple[Check, list[CompiledRule]]] = {}
+        self._unconditional: list[CompiledRule] = []
+        for rule in self.rules:
+            if not rule.conditions:
+                self._unconditional.append(rule)
+                continue
+            key, check = rule.conditions[0]
+            groups.setdefault(key, (check, []))[1].append(rule)
+        self._groups = list(groups.values())
+
+    def matching(self, posting: PreparedPosting, source: str | None = None) -> list[CompiledRule]:
+        """The rules the posting matches (grouped by their first condition, not in given order)."""
+        found = list(self._unconditional)
+        for check, rules in self._groups:
+            if check(posting, source):
+                found.extend(rule for rule in rules if rule.matches_from(1, posting, source))
+        return found
 
 
 def salary_verdict(rule: WatchRule, data: dict[str, Any]) -> Match:

@@ -7,7 +7,14 @@ from typing import Any
 
 from config.presets import PRESETS
 from config.schema import Config, WatchRule
-from notifier.matcher import LOCATION_ALIASES, CompiledRule, Match, PreparedPosting, location_aliases
+from notifier.matcher import (
+    LOCATION_ALIASES,
+    CompiledRule,
+    Match,
+    PreparedPosting,
+    RuleSet,
+    location_aliases,
+)
 from notifier.textscan import term_pattern
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "CompiledRule",
     "Match",
     "PreparedPosting",
+    "RuleSet",
     "compile_rule",
     "event_wanted",
     "found_terms",

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.schema import WatchRule
-from notifier.matcher import CompiledRule, PreparedPosting, location_aliases, salary_verdict
+from notifier.matcher import CompiledRule, PreparedPosting, RuleSet, location_aliases, salary_verdict
 from notifier.rules import found_terms, match_posting, term_pattern
 from notifier.textscan import CASE_TRAPS, PreparedText, terms
 
@@ -135,3 +135,21 @@ def test_the_fast_and_explained_verdicts_agree_with_the_reference(
     assert match_posting(rule, data, source) == explained
     if not explained:
         assert explained.reasons, "a refusal names the condition that failed"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rules=st.lists(RULES, max_size=6),
+    shared=st.booleans(),
+    data=POSTINGS,
+    source=st.sampled_from(["stripe", "other", None]),
+)
+def test_a_rule_set_matches_the_rules_that_match_one_by_one(
+    rules: list[WatchRule], shared: bool, data: dict[str, Any], source: str | None
+) -> None:
+    if shared:  # rules that share their first condition are tested as a group
+        rules = [rule.model_copy(update={"title_any": ["engineer"]}) for rule in rules]
+    compiled = [CompiledRule(rule) for rule in rules]
+    posting = PreparedPosting(data)
+    expected = {id(rule) for rule in compiled if rule.matches(PreparedPosting(data), source)}
+    assert {id(rule) for rule in RuleSet(compiled).matching(posting, source)} == expected
