@@ -49,13 +49,19 @@ class Match:
 class PreparedPosting:
     """A version's data with its texts prepared on first use, shared by every rule."""
 
-    __slots__ = ("data", "title", "company", "workplace", "_bodies", "_places")
+    __slots__ = ("data", "title", "company", "workplace", "pay", "_bodies", "_places")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.title = PreparedText(data.get("title") or "")
         self.company = (data.get("company") or "").casefold()
         self.workplace = frozenset(data.get("workplace") or ())
+        # The top of the range, its currency, and whether it is yearly (or says nothing).
+        self.pay = (
+            data.get("salary_max") or data.get("salary_min"),
+            data.get("salary_currency"),
+            data.get("salary_period") in (None, "year"),
+        )
         self._bodies: dict[tuple[str, ...], PreparedText] = {}
         self._places: list[PreparedText] | None = None
 
@@ -117,7 +123,7 @@ class CompiledRule:
             (
                 rule.min_salary is not None,
                 ("salary", rule.min_salary),
-                lambda p, source: self._salary(p.data),
+                lambda p, source: self._salary(p),
             ),
             (
                 bool(self.places),
@@ -178,15 +184,14 @@ class CompiledRule:
             return Match(True, [f"text is about {', '.join(hits)}"])
         return Match(False, [f"only {len(hits)} of {self.min_text} topic terms in the text"])
 
-    def _salary(self, data: dict[str, Any]) -> bool:
+    def _salary(self, posting: PreparedPosting) -> bool:
         """`salary_verdict(...).matched` without composing its reason."""
         wanted = self.rule.min_salary
         assert wanted is not None
-        top = data.get("salary_max") or data.get("salary_min")
-        currency = data.get("salary_currency")
+        top, currency, yearly = posting.pay
         if top is None or currency is None:
             return wanted.include_unknown
-        if currency != wanted.currency or data.get("salary_period") not in (None, "year"):
+        if currency != wanted.currency or not yearly:
             return False
         return not top < wanted.amount
 

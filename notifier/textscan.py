@@ -1,9 +1,10 @@
 """A posting's text prepared once, so many watch rules can ask "does it mention this term?".
 
 A term's answer is exactly `term_pattern(term).search(text)`; the speed comes from not running
-that regex over a long description unless the term's first word occurs in it at all: the
-lower-cased text is searched with plain substring search, and the regex only confirms the
-places it names. Answers are kept per text, so a term shared by many rules is looked up once.
+that regex over a long description unless the term's first word occurs in it at all: an
+ASCII-lowered copy of the text is searched with plain substring search, and the regex only
+confirms the places it names. Answers are kept per text, so a term shared by many rules is
+looked up once.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 # The only characters that a case-insensitive `re` pattern of ASCII letters matches although
-# they are not ASCII ("İ", dotless "ı", long "ſ", the Kelvin sign), and "İ" is also the only
-# character whose lower case is two characters long. A text without them lowers to a string of
-# the same length in which every case-insensitive match of an ASCII word shows up verbatim.
-# tests/test_textscan.py checks this list against every code point.
+# they are not ASCII ("İ", dotless "ı", long "ſ", the Kelvin sign); tests/test_textscan.py
+# checks this list against every code point. In a text without them, every case-insensitive
+# match of an ASCII word is made of ASCII letters, so it shows up verbatim, at the same offset,
+# in the text encoded as ASCII (one "?" per other character) and lower-cased.
 CASE_TRAPS = "\u0130\u0131\u017f\u212a"
 
 
@@ -30,13 +31,12 @@ def term_pattern(term: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=4096)
-def _first_word(term: str) -> str | None:
-    """The lower-cased first word every match of `term` starts with, when substring search can
-    stand in for the regex (an ASCII word); None when only the regex itself can tell."""
+def _probe(term: str) -> tuple[re.Pattern[str], bytes | None]:
+    """The term's regex, and the lower-cased first word every match of it starts with when
+    substring search can stand in for the regex (an ASCII word; None otherwise)."""
     words = term.split()
-    if not words or not words[0].isascii():
-        return None
-    return words[0].lower()
+    first = words[0].lower().encode("ascii") if words and words[0].isascii() else None
+    return term_pattern(term), first
 
 
 class Terms:
@@ -60,7 +60,7 @@ def terms(items: tuple[str, ...]) -> Terms:
 class PreparedText:
     """One text (a title, or the fields a rule reads) and the terms already looked up in it."""
 
-    __slots__ = ("text", "_lowered", "_seen", "_found", "_any")
+    __slots__ = ("text", "_folded", "_seen", "_found", "_any")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -69,7 +69,7 @@ class PreparedText:
         self._any: dict[Terms, bool] = {}
         # None: a case trap is present, so every term goes through its regex.
         traps = not text.isascii() and any(char in text for char in CASE_TRAPS)
-        self._lowered: str | None = None if traps else text.lower()
+        self._folded: bytes | None = None if traps else text.encode("ascii", "replace").lower()
 
     def has(self, term: str) -> bool:
         """Does the text mention `term` (same answer as `term_pattern(term).search(text)`)?"""
@@ -100,15 +100,14 @@ class PreparedText:
         return len(hits) == len(listed.items)
 
     def _search(self, term: str) -> bool:
-        pattern = term_pattern(term)
-        word = _first_word(term)
-        if self._lowered is None or word is None:
+        pattern, word = _probe(term)
+        if self._folded is None or word is None:
             return pattern.search(self.text) is not None
         # Every match starts where the first word occurs; the regex checks only those places
         # (its look-behind still sees the character before each one).
-        at = self._lowered.find(word)
+        at = self._folded.find(word)
         while at >= 0:
             if pattern.match(self.text, at):
                 return True
-            at = self._lowered.find(word, at + 1)
+            at = self._folded.find(word, at + 1)
         return False

@@ -16,7 +16,7 @@ from notifier.textscan import CASE_TRAPS, PreparedText, terms
 
 # Letters that fold oddly ("İ", "ı", "ſ", Kelvin "K", "ß", "Σ"), separators the term pattern
 # accepts between words, and characters that are or are not word characters.
-ALPHABET = "aAbBeEsSkKiI" + CASE_TRAPS + "ßΣσς é’—-/ .+\n_1"
+ALPHABET = "aAbBeEsSkKiI" + CASE_TRAPS + "ßΣσς é’—-/ .+?\n_1"
 WORDS = st.text(alphabet=ALPHABET, min_size=0, max_size=6)
 TERMS = st.lists(
     st.one_of(
@@ -26,9 +26,9 @@ TERMS = st.lists(
 )
 TEXTS = st.one_of(
     st.text(alphabet=ALPHABET, max_size=60),
-    st.lists(st.sampled_from(["sre", "SREs", "C++", "U.S.", "es", "ses", "ſre", "İs", " ", "-", "/"])).map(
-        "".join
-    ),
+    st.lists(
+        st.sampled_from(["sre", "SREs", "C++", "U.S.", "es", "ses", "ſre", "İs", "é", "?", " ", "-", "/"])
+    ).map("".join),
 )
 
 
@@ -49,7 +49,6 @@ def test_prepared_text_finds_exactly_what_each_terms_regex_finds(term_list: list
 def test_case_traps_are_the_only_non_ascii_characters_that_fold_onto_ascii_words() -> None:
     everything = "".join(chr(code) for code in range(0x80, sys.maxunicode + 1) if not 0xD800 <= code < 0xE000)
     assert "".join(re.findall(r"[a-z0-9_]", everything, re.IGNORECASE)) == CASE_TRAPS
-    assert [char for char in everything if len(char.lower()) != 1] == ["\u0130"]
 
 
 def test_a_multi_word_term_is_confirmed_where_its_first_word_occurs_again_later() -> None:
