@@ -4,7 +4,8 @@
 workplace, salary, places, title) so most postings are turned down before their description
 is read; `CompiledRule.explain` walks the conditions in the order people read them and says
 why, naming the first one that fails. Both give the same verdict: every condition is a pure
-test of the posting, and a rule is their conjunction.
+test of the posting, and a rule is their conjunction. `RuleSet` tests many rules at once,
+turning down together the rules whose cheapest condition is the same.
 """
 
 from __future__ import annotations
