@@ -2,63 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from config.loader import ConfigError, load_config
+from config.loader import ConfigError
 from config.schema import Config
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_CONFIG = 2
-EXIT_FAILURES = 1
-
-
-def default_config_path() -> str:
-    return os.environ.get("ROLEWATCH_CONFIG", "rolewatch.yaml")
-
-
-def friendly_errors(func: F) -> F:
-    """Mistakes a user can make end in one clear line and a non-zero exit, not a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as error:
-            for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
-            sys.exit(EXIT_CONFIG)
-        except OperationalError as error:
-            click.echo(f"error: database: {error.orig}", err=True)
-            sys.exit(EXIT_FAILURES)
-
-    return wrapper  # type: ignore[return-value]
-
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    default=default_config_path,
-    show_default="rolewatch.yaml or $ROLEWATCH_CONFIG",
-    help="The YAML config file.",
+from rolewatch.cli_inspect import diff, history, postings, status
+from rolewatch.cli_support import (
+    EXIT_FAILURES,
+    config_option,
+    database_session,
+    friendly_errors,
+    load,
 )
-
-
-def load(config_path: str) -> Config:
-    return load_config(config_path)
 
 
 @click.group()
@@ -133,14 +94,10 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
 
 
 def _explain(config: Config, ref: str) -> dict[str, Any]:
-    from rolewatch.queries import NotFound, explain_posting, find_posting
+    from rolewatch.queries import explain_posting, find_posting
 
     with database_session(config) as session:
-        try:
-            return explain_posting(session, config, find_posting(session, ref))
-        except NotFound as missing:
-            click.echo(f"error: {missing}", err=True)
-            sys.exit(EXIT_FAILURES)
+        return explain_posting(session, config, find_posting(session, ref))
 
 
 def _print_explanation(explained: dict[str, Any]) -> None:
@@ -291,159 +248,5 @@ def upgrade(config_path: str) -> None:
     click.echo(f"database {engine.url.render_as_string(hide_password=True)} is up to date")
 
 
-@contextmanager
-def database_session(config: Config) -> Iterator[Session]:
-    from pipeline.db import open_database, session_factory
-
-    engine = open_database(config.database)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def print_rows(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> None:
-    """JSON lines for scripts, or an aligned table for people."""
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, default=str))
-        return
-    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
-    widths = [max([len(column), *(len(line[i]) for line in cells)]) for i, column in enumerate(columns)]
-    click.echo("  ".join(column.upper().ljust(width) for column, width in zip(columns, widths, strict=True)))
-    for line in cells:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    if isinstance(value, float):
-        return f"{value:,.0f}"
-    return str(value)[:60]
-
-
-def friendly_lookup(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rolewatch.queries import NotFound
-
-        try:
-            return func(*args, **kwargs)
-        except NotFound as missing:
-            click.echo(f"error: {missing}", err=True)
-            sys.exit(EXIT_FAILURES)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@main.command()
-@config_option
-@click.option("--company")
-@click.option("--status", type=click.Choice(["open", "closed"]))
-@click.option("--since", type=click.DateTime(), help="First seen on or after this date (UTC).")
-@click.option("--json", "as_json", is_flag=True)
-@friendly_errors
-def postings(
-    config_path: str, company: str | None, status: str | None, since: datetime | None, as_json: bool
-) -> None:
-    """List stored postings, newest first."""
-    from rolewatch.queries import list_postings
-
-    config = load(config_path)
-    with database_session(config) as session:
-        rows = list_postings(session, company, status, since.replace(tzinfo=UTC) if since else None)
-    columns = ["id", "source", "status", "title", "company", "locations", "salary_max", "first_seen"]
-    print_rows(rows, columns, as_json)
-
-
-@main.command()
-@config_option
-@click.argument("posting")
-@click.option("--json", "as_json", is_flag=True)
-@friendly_errors
-@friendly_lookup
-def history(config_path: str, posting: str, as_json: bool) -> None:
-    """Every stored version of POSTING (its number, or source:external_id)."""
-    from rolewatch.queries import find_posting
-    from rolewatch.queries import history as posting_history
-
-    config = load(config_path)
-    with database_session(config) as session:
-        rows = posting_history(session, find_posting(session, posting))
-    print_rows(rows, ["version", "seen_at", "title", "changed_fields"], as_json)
-
-
-@main.command()
-@config_option
-@click.argument("posting")
-@click.option("--from", "old", type=int, help="Version to compare from (default: the one before --to).")
-@click.option("--to", "new", type=int, help="Version to compare to (default: the newest).")
-@click.option("--json", "as_json", is_flag=True)
-@friendly_errors
-@friendly_lookup
-def diff(config_path: str, posting: str, old: int | None, new: int | None, as_json: bool) -> None:
-    """What changed in POSTING between two versions."""
-    from rolewatch.queries import diff as posting_diff
-    from rolewatch.queries import find_posting
-
-    config = load(config_path)
-    with database_session(config) as session:
-        result = posting_diff(session, find_posting(session, posting), old, new)
-    if as_json:
-        click.echo(json.dumps(result, default=str))
-        return
-    click.echo(f"posting {result['posting']}: version {result['from']} -> {result['to']}")
-    if not result["changes"]:
-        click.echo("  no material change")
-    for name, change in result["changes"].items():
-        if "lines" in change:
-            click.echo(f"  {name}:")
-            for line in change["lines"]:
-                click.echo(f"    {line}")
-        else:
-            click.echo(f"  {name}: {_cell(change['old'])} -> {_cell(change['new'])}")
-
-
-@main.command()
-@config_option
-@click.option("--json", "as_json", is_flag=True)
-@friendly_errors
-def status(config_path: str, as_json: bool) -> None:
-    """Each source's last crawl and each recipient's last digest."""
-    from notifier.digest import next_digest_time
-    from pipeline.models import utcnow
-    from rolewatch.queries import last_digest, source_status
-
-    config = load(config_path)
-    with database_session(config) as session:
-        sources = [s.__dict__ for s in source_status(session, [s.name for s in config.sources])]
-        recipients = []
-        for recipient in config.recipients:
-            digest = last_digest(session, recipient.email)
-            recipients.append(
-                {
-                    "recipient": recipient.email,
-                    "last_digest": digest.created_at.isoformat() if digest else None,
-                    "next_digest": (
-                        "immediate"
-                        if recipient.digest.immediate
-                        else str(
-                            next_digest_time(
-                                recipient, max(utcnow(), digest.created_at) if digest else utcnow()
-                            )
-                        )
-                    ),
-                    "digest_status": digest.status if digest else None,
-                    "last_error": digest.last_error if digest else None,
-                }
-            )
-    print_rows(sources, ["name", "last_crawl", "status", "seen", "open_postings", "problems"], as_json)
-    if not as_json:
-        click.echo()
-    print_rows(
-        recipients, ["recipient", "last_digest", "digest_status", "next_digest", "last_error"], as_json
-    )
+for command in (postings, history, diff, status):
+    main.add_command(command)

@@ -1,0 +1,117 @@
+"""Read-only commands: postings, history, diff and status, as tables or JSON lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+
+from rolewatch.cli_support import cell, config_option, database_session, friendly_errors, load, print_rows
+
+
+@click.command()
+@config_option
+@click.option("--company")
+@click.option("--status", type=click.Choice(["open", "closed"]))
+@click.option("--since", type=click.DateTime(), help="First seen on or after this date (UTC).")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def postings(
+    config_path: str, company: str | None, status: str | None, since: datetime | None, as_json: bool
+) -> None:
+    """List stored postings, newest first."""
+    from rolewatch.queries import list_postings
+
+    config = load(config_path)
+    with database_session(config) as session:
+        rows = list_postings(session, company, status, since.replace(tzinfo=UTC) if since else None)
+    columns = ["id", "source", "status", "title", "company", "locations", "salary_max", "first_seen"]
+    print_rows(rows, columns, as_json)
+
+
+@click.command()
+@config_option
+@click.argument("posting")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def history(config_path: str, posting: str, as_json: bool) -> None:
+    """Every stored version of POSTING (its number, or source:external_id)."""
+    from rolewatch.queries import find_posting
+    from rolewatch.queries import history as posting_history
+
+    config = load(config_path)
+    with database_session(config) as session:
+        rows = posting_history(session, find_posting(session, posting))
+    print_rows(rows, ["version", "seen_at", "title", "changed_fields"], as_json)
+
+
+@click.command()
+@config_option
+@click.argument("posting")
+@click.option("--from", "old", type=int, help="Version to compare from (default: the one before --to).")
+@click.option("--to", "new", type=int, help="Version to compare to (default: the newest).")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def diff(config_path: str, posting: str, old: int | None, new: int | None, as_json: bool) -> None:
+    """What changed in POSTING between two versions."""
+    from rolewatch.queries import diff as posting_diff
+    from rolewatch.queries import find_posting
+
+    config = load(config_path)
+    with database_session(config) as session:
+        result = posting_diff(session, find_posting(session, posting), old, new)
+    if as_json:
+        click.echo(json.dumps(result, default=str))
+        return
+    click.echo(f"posting {result['posting']}: version {result['from']} -> {result['to']}")
+    if not result["changes"]:
+        click.echo("  no material change")
+    for name, change in result["changes"].items():
+        if "lines" in change:
+            click.echo(f"  {name}:")
+            for line in change["lines"]:
+                click.echo(f"    {line}")
+        else:
+            click.echo(f"  {name}: {cell(change['old'])} -> {cell(change['new'])}")
+
+
+@click.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def status(config_path: str, as_json: bool) -> None:
+    """Each source's last crawl and each recipient's last digest."""
+    from notifier.digest import next_digest_time
+    from pipeline.models import utcnow
+    from rolewatch.queries import last_digest, source_status
+
+    config = load(config_path)
+    with database_session(config) as session:
+        sources = [s.__dict__ for s in source_status(session, [s.name for s in config.sources])]
+        recipients = []
+        for recipient in config.recipients:
+            digest = last_digest(session, recipient.email)
+            recipients.append(
+                {
+                    "recipient": recipient.email,
+                    "last_digest": digest.created_at.isoformat() if digest else None,
+                    "next_digest": (
+                        "immediate"
+                        if recipient.digest.immediate
+                        else str(
+                            next_digest_time(
+                                recipient, max(utcnow(), digest.created_at) if digest else utcnow()
+                            )
+                        )
+                    ),
+                    "digest_status": digest.status if digest else None,
+                    "last_error": digest.last_error if digest else None,
+                }
+            )
+    print_rows(sources, ["name", "last_crawl", "status", "seen", "open_postings", "problems"], as_json)
+    if not as_json:
+        click.echo()
+    print_rows(
+        recipients, ["recipient", "last_digest", "digest_status", "next_digest", "last_error"], as_json
+    )
