@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler.extract.common import text_or_none, unescape_html
+from crawler.extract.common import identified, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 # Ashby writes pay intervals as "1 YEAR", "1 HOUR", ...
@@ -18,14 +18,7 @@ def extract_ashby(payload: Any, company: str | None = None) -> ExtractResult:
     if not isinstance(jobs, list):
         raise ValueError("Ashby payload has no 'jobs' list")
     result = ExtractResult()
-    for index, job in enumerate(jobs):
-        if not isinstance(job, dict):
-            result.dropped.append(f"jobs[{index}]: not an object")
-            continue
-        external_id, title = text_or_none(job.get("id")), text_or_none(job.get("title"))
-        if external_id is None or title is None:
-            result.dropped.append(f"jobs[{index}]: missing {'id' if not external_id else 'title'}")
-            continue
+    for index, job, external_id, title in identified(jobs, result.dropped, "jobs"):
         # Unlisted jobs are reachable only by direct link; the public board does not show them.
         if job.get("isListed") is False:
             result.dropped.append(f"jobs[{index}]: {external_id} is unlisted")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -43,3 +44,19 @@ def join_parts(*parts: Any, separator: str = ", ") -> str | None:
     """The non-blank parts joined ("Austin", None, "US" → "Austin, US"), or None."""
     found = [text for text in (text_or_none(part) for part in parts) if text]
     return separator.join(found) or None
+
+
+def identified(
+    items: list[Any], dropped: list[str], label: str, id_key: str = "id", title_key: str = "title"
+) -> Iterator[tuple[int, dict[str, Any], str, str]]:
+    """(index, item, id, title) for each item that is an object with an id and a title; the
+    others are recorded in `dropped` as `label[index]: reason`."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            dropped.append(f"{label}[{index}]: not an object")
+            continue
+        external_id, title = text_or_none(item.get(id_key)), text_or_none(item.get(title_key))
+        if external_id is None or title is None:
+            dropped.append(f"{label}[{index}]: missing {id_key if external_id is None else 'title'}")
+            continue
+        yield index, item, external_id, title

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extract.common import names, text_or_none, unescape_html
+from crawler.extract.common import identified, names, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 
@@ -14,14 +14,7 @@ def extract_greenhouse(payload: Any, company: str | None = None) -> ExtractResul
     jobs = payload.get("jobs") if isinstance(payload, dict) else None
     if not isinstance(jobs, list):
         raise ValueError("Greenhouse payload has no 'jobs' list")
-    for index, job in enumerate(jobs):
-        if not isinstance(job, dict):
-            result.dropped.append(f"jobs[{index}]: not an object")
-            continue
-        external_id, title = text_or_none(job.get("id")), text_or_none(job.get("title"))
-        if external_id is None or title is None:
-            result.dropped.append(f"jobs[{index}]: missing {'id' if not external_id else 'title'}")
-            continue
+    for _, job, external_id, title in identified(jobs, result.dropped, "jobs"):
         result.postings.append(_posting(job, external_id, title, company))
     total = (payload.get("meta") or {}).get("total")
     if isinstance(total, int) and total > len(jobs):

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.extract.common import text_or_none, unescape_html
+from crawler.extract.common import identified, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 # Lever names pay intervals like "per-year-salary" or "per-hour-wage".
@@ -21,14 +21,7 @@ def extract_lever(payload: Any, company: str | None = None) -> ExtractResult:
         error = payload.get("error") if isinstance(payload, dict) else None
         raise ValueError(f"Lever payload is not a list of postings{f' ({error})' if error else ''}")
     result = ExtractResult()
-    for index, job in enumerate(payload):
-        if not isinstance(job, dict):
-            result.dropped.append(f"[{index}]: not an object")
-            continue
-        external_id, title = text_or_none(job.get("id")), text_or_none(job.get("text"))
-        if external_id is None or title is None:
-            result.dropped.append(f"[{index}]: missing {'id' if not external_id else 'title'}")
-            continue
+    for _, job, external_id, title in identified(payload, result.dropped, "", title_key="text"):
         result.postings.append(_posting(job, external_id, title, company))
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.extract.common import text_or_none, unescape_html
+from crawler.extract.common import identified, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 
@@ -15,14 +15,7 @@ def extract_recruitee(payload: Any, company: str | None = None) -> ExtractResult
     if not isinstance(offers, list):
         raise ValueError("Recruitee payload has no 'offers' list")
     result = ExtractResult()
-    for index, offer in enumerate(offers):
-        if not isinstance(offer, dict):
-            result.dropped.append(f"offers[{index}]: not an object")
-            continue
-        external_id, title = text_or_none(offer.get("id")), text_or_none(offer.get("title"))
-        if external_id is None or title is None:
-            result.dropped.append(f"offers[{index}]: missing {'id' if not external_id else 'title'}")
-            continue
+    for _, offer, external_id, title in identified(offers, result.dropped, "offers"):
         result.postings.append(_posting(offer, external_id, title, company))
     return result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extract.common import text_or_none, unescape_html
+from crawler.extract.common import identified, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 # Workable's own short link for a job; the v3 API gives only the shortcode.
@@ -25,14 +25,7 @@ def extract_workable(payload: Any, company: str | None = None) -> ExtractResult:
         raise ValueError("Workable payload has neither a 'jobs' nor a 'results' list")
     result = ExtractResult()
     by_shortcode: dict[str, RawPosting] = {}
-    for index, job in enumerate(jobs):
-        if not isinstance(job, dict):
-            result.dropped.append(f"{key}[{index}]: not an object")
-            continue
-        external_id, title = text_or_none(job.get("shortcode")), text_or_none(job.get("title"))
-        if external_id is None or title is None:
-            result.dropped.append(f"{key}[{index}]: missing {'shortcode' if not external_id else 'title'}")
-            continue
+    for _, job, external_id, title in identified(jobs, result.dropped, key, id_key="shortcode"):
         posting = _posting(job, external_id, title, company)
         if external_id in by_shortcode:
             seen = by_shortcode[external_id]
