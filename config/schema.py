@@ -15,17 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from config.crontab import cron_trigger
 from config.presets import PRESETS
 
-SOURCE_TYPES = (
-    "greenhouse",
-    "lever",
-    "ashby",
-    "smartrecruiters",
-    "workable",
-    "recruitee",
-    "workday",
-    "jsonld",
-    "selectors",
-)
 SourceType = Literal[
     "greenhouse",
     "lever",
