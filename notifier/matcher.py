@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.schema import Topic, WatchRule
-from notifier.textscan import PreparedText, terms
+from notifier.textscan import PreparedText, Scanner, terms
 
 # Short names people write for places, and what boards write.
 LOCATION_ALIASES = {
@@ -50,7 +50,7 @@ class Match:
 class PreparedPosting:
     """A version's data with its texts prepared on first use, shared by every rule."""
 
-    __slots__ = ("data", "title", "company", "workplace", "pay", "_bodies", "_places")
+    __slots__ = ("data", "title", "company", "workplace", "pay", "_bodies", "_places", "_scanner")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
@@ -65,6 +65,13 @@ class PreparedPosting:
         )
         self._bodies: dict[tuple[str, ...], PreparedText] = {}
         self._places: list[PreparedText] | None = None
+        self._scanner: Scanner | None = None
+
+    def expect(self, title: Scanner, body: Scanner) -> None:
+        """Look up these terms in one pass over the title, and over each body prepared from now on,
+        when first asked (answers do not change: bodies prepared before look terms up one by one)."""
+        self.title.expect(title)
+        self._scanner = body
 
     def body(self, fields: tuple[str, ...]) -> PreparedText:
         """The fields a rule reads, joined as one text (the title alone is not reused: a term
@@ -72,7 +79,7 @@ class PreparedPosting:
         text = self._bodies.get(fields)
         if text is None:
             joined = "\n".join(self.data.get(name) or "" for name in fields)
-            text = self._bodies[fields] = PreparedText(joined)
+            text = self._bodies[fields] = PreparedText(joined, self._scanner)
         return text
 
     @property
@@ -98,11 +105,7 @@ class CompiledRule:
         self.places = [alias for place in rule.locations for alias in location_aliases(place)]
         self.regex = re.compile(rule.regex, re.IGNORECASE) if rule.regex else None
         self.title_any, self.title_none = terms(tuple(rule.title_any)), terms(tuple(rule.title_none))
-        self.any, self.all, self.none = (
-            terms(tuple(rule.any)),
-            terms(tuple(rule.all)),
-            terms(tuple(rule.none)),
-        )
+        self.any, self.all, self.none = (terms(tuple(listed)) for listed in (rule.any, rule.all, rule.none))
         topic = rule.topic or Topic()
         self.topic_title, self.topic_text = terms(tuple(topic.title)), terms(tuple(topic.text))
         self.min_text = topic.min_text
@@ -121,11 +124,7 @@ class CompiledRule:
                 ("workplace", self.workplace),
                 lambda p, source: not self.workplace.isdisjoint(p.workplace),
             ),
-            (
-                rule.min_salary is not None,
-                ("salary", rule.min_salary),
-                lambda p, source: self._salary(p),
-            ),
+            (rule.min_salary is not None, ("salary", rule.min_salary), self._salary),
             (
                 bool(self.places),
                 ("places", tuple(self.places)),
@@ -143,8 +142,8 @@ class CompiledRule:
             ),
             (
                 rule.topic is not None,
-                ("topic", self.topic_title, self.topic_text, self.min_text, body),
-                lambda p, source: self._on_topic(p),
+                ("topic", self.topic_title, self.topic_text, topic.min_text, body),
+                self._on_topic,
             ),
             (bool(rule.any), ("any", self.any, body), lambda p, source: p.body(body).mentions_any(self.any)),
             (bool(rule.all), ("all", self.all, body), lambda p, source: p.body(body).mentions_all(self.all)),
@@ -153,7 +152,7 @@ class CompiledRule:
                 ("none", self.none, body),
                 lambda p, source: not p.body(body).mentions_any(self.none),
             ),
-            (self.regex is not None, ("regex", rule.regex, body), lambda p, source: self._regex(p)),
+            (self.regex is not None, ("regex", rule.regex, body), self._regex),
         ]
         self.conditions = tuple((key, check) for present, key, check in wanted if present)
         self._checks = tuple(check for _, check in self.conditions)
@@ -168,11 +167,12 @@ class CompiledRule:
                 return False
         return True
 
-    def _regex(self, posting: PreparedPosting) -> bool:
+    # These three are conditions themselves (a bound method is a cheaper call than a lambda).
+    def _regex(self, posting: PreparedPosting, source: str | None = None) -> bool:
         assert self.regex is not None
         return self.regex.search(posting.body(self.fields).text) is not None
 
-    def _on_topic(self, posting: PreparedPosting) -> bool:
+    def _on_topic(self, posting: PreparedPosting, source: str | None = None) -> bool:
         if posting.title.mentions_any(self.topic_title):
             return True
         return len(posting.body(self.fields).found(self.topic_text)) >= self.min_text
@@ -185,7 +185,7 @@ class CompiledRule:
             return Match(True, [f"text is about {', '.join(hits)}"])
         return Match(False, [f"only {len(hits)} of {self.min_text} topic terms in the text"])
 
-    def _salary(self, posting: PreparedPosting) -> bool:
+    def _salary(self, posting: PreparedPosting, source: str | None = None) -> bool:
         """`salary_verdict(...).matched` without composing its reason."""
         wanted = self.rule.min_salary
         assert wanted is not None
@@ -249,27 +249,34 @@ class CompiledRule:
 
 
 class RuleSet:
-    """Rules tested together. Rules whose cheapest condition is the same (a preset's title
-    terms, say) are grouped, so a posting that fails it is turned down for all of them at once."""
+    """Rules tested together: those whose cheapest condition is the same (a preset's title terms,
+    say) are turned down together, identical rules are tested once, and all the rules' terms are
+    looked up in one pass over the title and one over each body."""
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
         self.rules = list(rules)
-        groups: dict[Hashable, tuple[Check, list[CompiledRule]]] = {}
-        self._unconditional: list[CompiledRule] = []
-        for rule in self.rules:
-            if not rule.conditions:
-                self._unconditional.append(rule)
-                continue
+        groups: dict[Hashable, tuple[Check, dict[Hashable, list[CompiledRule]]]] = {}
+        self._unconditional = [rule for rule in self.rules if not rule.conditions]
+        for rule in filter(lambda rule: rule.conditions, self.rules):
             key, check = rule.conditions[0]
-            groups.setdefault(key, (check, []))[1].append(rule)
-        self._groups = list(groups.values())
+            same = groups.setdefault(key, (check, {}))[1]
+            same.setdefault(tuple(key for key, _ in rule.conditions), []).append(rule)
+        # Per group: one rule standing for each set of identical rules (conditions are pure).
+        self._groups = [
+            (check, [(alike[0], alike) for alike in same.values()]) for check, same in groups.values()
+        ]
+        self._title = Scanner(each for r in self.rules for each in (r.title_any, r.title_none, r.topic_title))
+        self._body = Scanner(each for r in self.rules for each in (r.any, r.all, r.none, r.topic_text))
 
     def matching(self, posting: PreparedPosting, source: str | None = None) -> list[CompiledRule]:
         """The rules the posting matches (grouped by their first condition, not in given order)."""
+        posting.expect(self._title, self._body)
         found = list(self._unconditional)
-        for check, rules in self._groups:
+        for check, alike in self._groups:
             if check(posting, source):
-                found.extend(rule for rule in rules if rule.matches_from(1, posting, source))
+                for rule, rules in alike:
+                    if rule.matches_from(1, posting, source):
+                        found.extend(rules)
         return found
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from config.schema import WatchRule
 from notifier.matcher import CompiledRule, PreparedPosting, RuleSet, location_aliases, salary_verdict
 from notifier.rules import found_terms, match_posting, term_pattern
-from notifier.textscan import CASE_TRAPS, PreparedText, terms
+from notifier.textscan import CASE_TRAPS, PreparedText, Scanner, terms
 
 # Letters that fold oddly ("İ", "ı", "ſ", Kelvin "K", "ß", "Σ"), separators the term pattern
 # accepts between words, and characters that are or are not word characters.
@@ -44,6 +44,18 @@ def test_prepared_text_finds_exactly_what_each_terms_regex_finds(term_list: list
     assert prepared.found(terms(tuple(term_list))) == expected
     assert prepared.mentions_any(terms(tuple(term_list))) == bool(expected)
     assert [term for term in term_list if prepared.has(term)] == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(term_list=TERMS, other=TERMS, text=TEXTS)
+def test_a_scanned_text_finds_exactly_what_each_terms_regex_finds(
+    term_list: list[str], other: list[str], text: str
+) -> None:
+    # `other` terms are asked for but not scanned; some terms may be asked before the scan.
+    prepared = PreparedText(text, Scanner([terms(tuple(term_list))]))
+    assert [term for term in other if prepared.has(term)] == reference(other, text)
+    assert prepared.found(terms(tuple(term_list))) == reference(term_list, text)
+    assert [term for term in term_list + other if prepared.has(term)] == reference(term_list + other, text)
 
 
 def test_case_traps_are_the_only_non_ascii_characters_that_fold_onto_ascii_words() -> None:
