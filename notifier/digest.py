@@ -42,7 +42,7 @@ RETRY_BACKOFF = (
 class DigestReport:
     recipient: str
     items: int
-    status: str  # sent | retry | failed | dry-run
+    status: str  # sent | retry | failed | dry-run | not due ...
     message_id: str | None = None
     where: str | None = None
     error: str | None = None
@@ -90,13 +90,21 @@ def send_digests(
                 result.reports.append(_deliver(sessions, config, transport, digest_id, now))
         with sessions() as session:
             since = oldest_pending(session, recipient.email)
-            if since is None or not is_due(recipient, _last_sent(session, recipient.email), since, now):
+            if since is None:
                 continue
-        if dry_run:
-            with sessions() as session:
+            last_sent = _last_sent(session, recipient.email)
+            due = is_due(recipient, last_sent, since, now)
+            if dry_run:
+                # A preview shows what is waiting, and when it would go if it is not due yet.
                 count = len(pending_items(session, recipient.email))
-            result.reports.append(DigestReport(recipient.email, count, "dry-run"))
-            continue
+                when = None if due else next_digest_time(recipient, last_sent or since)
+                status = (
+                    "dry-run" if due else f"not due until {when:%Y-%m-%d %H:%M %Z}" if when else "not due"
+                )
+                result.reports.append(DigestReport(recipient.email, count, status))
+                continue
+            if not due:
+                continue
         claimed = _claim(sessions, config, recipient.email, now)
         if claimed is not None:
             result.reports.append(_deliver(sessions, config, transport, claimed, now))

@@ -164,13 +164,18 @@ def digest(config_path: str, dry_run: bool, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(report.__dict__))
         else:
-            verb = "would send" if dry_run else report.status
-            click.echo(f"{report.recipient}: {verb} {report.items} items"
-                       + (f" ({report.error})" if report.error else ""))  # fmt: skip
+            click.echo(_digest_line(report, dry_run))
     if not result.reports and not as_json:
         click.echo("no digest due")
     if result.failed:
         sys.exit(EXIT_FAILURES)
+
+
+def _digest_line(report: Any, dry_run: bool) -> str:
+    if report.status.startswith("not due"):
+        return f"{report.recipient}: {report.items} items waiting, {report.status}"
+    verb = "would send" if dry_run else report.status
+    return f"{report.recipient}: {verb} {report.items} items" + (f" ({report.error})" if report.error else "")
 
 
 @main.command()

@@ -359,3 +359,21 @@ def test_a_rejected_login_is_retried_once_the_password_is_fixed(
     later = send_digests(sessions, config, SmtpTransport(config.mail), now=utcnow() + timedelta(minutes=2))
     assert [r.status for r in later.reports] == ["sent"]
     assert len(sink.messages) == 1
+
+
+def test_dry_run_shows_waiting_items_and_when_a_cron_digest_goes(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    config = config_for(database_url, 25)
+    weekly = config.recipients[0].model_copy(
+        update={
+            "digest": config.recipients[0].digest.model_copy(update={"immediate": False, "cron": "0 8 * * 1"})
+        }
+    )
+    config = config.model_copy(update={"recipients": [weekly]})
+    crawl(sessions, config, board_before())
+    preview = send_digests(sessions, config, MaildirTransport(tmp_path / "mail"), dry_run=True)
+    (report,) = preview.reports
+    assert report.items == 1
+    assert report.status.startswith("not due until ") and report.status.endswith("08:00 UTC")
+    assert not (tmp_path / "mail").exists()
