@@ -142,7 +142,7 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     if not value:
         return None
     text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -64,7 +64,7 @@ class PreparedPosting:
             data.get("salary_period") in (None, "year"),
         )
         self._bodies: dict[tuple[str, ...], PreparedText] = {}
-        self._places: list[PreparedText] | None = None
+        self._places: list[str] | None = None
         self._scanner: Scanner | None = None
 
     def expect(self, title: Scanner, body: Scanner) -> None:
@@ -83,13 +83,21 @@ class PreparedPosting:
         return text
 
     @property
-    def places(self) -> list[PreparedText]:
+    def places(self) -> list[str]:
         if self._places is None:
-            self._places = [PreparedText(place) for place in self.data.get("locations") or []]
+            self._places = [str(place) for place in self.data.get("locations") or []]
         return self._places
 
 
 Check = Callable[[PreparedPosting, "str | None"], bool]
+
+
+def place_pattern(aliases: list[str]) -> re.Pattern[str]:
+    """Whole words, without the plural ending terms get: "LA" must not match "Las Vegas"."""
+    bodies = [
+        r"[\s\-/]+".join(re.escape(word) for word in alias.split()) for alias in aliases if alias.strip()
+    ]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(bodies) or '(?!)'})(?!\w)", re.IGNORECASE)
 
 
 class CompiledRule:
@@ -103,6 +111,7 @@ class CompiledRule:
         self.sources = frozenset(rule.sources)
         self.workplace = frozenset(rule.workplace)
         self.places = [alias for place in rule.locations for alias in location_aliases(place)]
+        self.place_pattern = place_pattern(self.places)
         self.regex = re.compile(rule.regex, re.IGNORECASE) if rule.regex else None
         self.title_any, self.title_none = terms(tuple(rule.title_any)), terms(tuple(rule.title_none))
         self.any, self.all, self.none = (terms(tuple(listed)) for listed in (rule.any, rule.all, rule.none))
@@ -128,7 +137,7 @@ class CompiledRule:
             (
                 bool(self.places),
                 ("places", tuple(self.places)),
-                lambda p, source: any(t.has(w) for t in p.places for w in self.places),
+                lambda p, source: any(self.place_pattern.search(place) for place in p.places),
             ),
             (
                 bool(rule.title_any),
@@ -234,7 +243,7 @@ class CompiledRule:
             return fail(f"company {data.get('company')!r} is not watched")
         if self.places:
             places = data.get("locations") or []
-            if not any(text.has(alias) for text in posting.places for alias in self.places):
+            if not any(self.place_pattern.search(place) for place in posting.places):
                 return fail(
                     f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}"
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import html_text
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -89,9 +90,11 @@ def normalize(raw: RawPosting, company: str | None = None) -> Posting:
 
 
 def canonical_url(url: str | None) -> str | None:
-    if not url:
+    """The URL without tracking parameters; None unless it is http(s) — a `javascript:` link
+    from a crawled page must never become a link in a digest."""
+    if not url or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
         return None
-    return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
+    return canonicalize_url(url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True))
 
 
 def clean_text(html: str | None, plain: str | None = None) -> str:

@@ -95,7 +95,10 @@ class Daemon:
             self._wake.clear()
             if self._reload_requested and not self._stop_requested:
                 self._reload_requested = False
-                self.reload()
+                try:
+                    self.reload()
+                except Exception:  # e.g. the database unreachable: keep running on the old jobs
+                    log.exception("config not reloaded")
         log.info("stopping: waiting for running jobs to finish")
         # Running crawls finish or hit their own timeout; nothing new starts.
         self.scheduler.shutdown(wait=True)
@@ -103,9 +106,9 @@ class Daemon:
 
     def schedule(self) -> None:
         config = self.config
-        self.scheduler.remove_all_jobs()
         now = datetime.now(UTC)
-        last = last_crawl_starts(config)
+        last = last_crawl_starts(config)  # read first: if the database fails, the old jobs stay
+        self.scheduler.remove_all_jobs()
         for source in config.sources:
             when = first_run(source, last.get(source.name), now)
             self._add(self.crawl, source_trigger(source), f"crawl:{source.name}", [config, source.name], when)

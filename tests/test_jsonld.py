@@ -224,7 +224,7 @@ def test_spider_follows_listing_links_and_the_sitemap(
     outcome = crawl_in_subprocess(config, "example-careers", timeout=120)
 
     assert outcome.error is None, outcome.error
-    assert outcome.result["status"] == "complete", outcome.result
+    assert outcome.result["status"] == "complete", outcome.result["problems"]
     assert outcome.result["new"] == 3
     paths = {path for _, path in board_server.requests}
     assert {"/careers/jobs/1", "/careers/jobs/2", "/careers/jobs/3", "/sitemap-jobs.xml"} <= paths
@@ -257,3 +257,36 @@ def test_a_failed_posting_page_or_start_page_makes_the_crawl_incomplete(
     sitemap_failed = crawl_in_subprocess(config, "example-careers", timeout=120)
     assert sitemap_failed.result["status"] == "incomplete"
     assert any("sitemap-jobs.xml failed: HTTP 503" in p for p in sitemap_failed.result["problems"])
+
+
+def test_a_listing_named_twice_is_fetched_once_and_the_crawl_still_completes(
+    board_server: BoardServer, make_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/rw.db"
+    _serve_site(board_server)
+    base = board_server.url
+    child = f"<sitemap><loc>{base}/sitemap-jobs.xml</loc></sitemap>"
+    index = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{child}{child}</sitemapindex>'
+    )
+    board_server.set("/sitemap.xml", Reply(index.encode(), content_type="application/xml"))
+    config = make_config(
+        f"""
+database: "{database_url}"
+sources:
+  - name: example-careers
+    type: jsonld
+    urls: ["{base}/careers", "{base}/careers", "{base}/sitemap.xml"]
+    follow: ["/careers/jobs/"]
+    deny: ["/apply$"]
+"""
+    )
+    open_database(database_url).dispose()
+
+    outcome = crawl_in_subprocess(config, "example-careers", timeout=120)
+
+    assert outcome.result["status"] == "complete", outcome.result["problems"]
+    assert outcome.result["new"] == 3
+    fetched = [path for _, path in board_server.requests]
+    assert fetched.count("/careers") == 1 and fetched.count("/sitemap-jobs.xml") == 1

