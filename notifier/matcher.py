@@ -1,22 +1,28 @@
-"""Watch rules compiled once and postings prepared once, for matching many against many.
+"""Watch rules compiled together, for testing many postings against many rules.
 
-`CompiledRule.matches` answers yes/no with the cheap conditions first (source, company,
-workplace, salary, places, title) so most postings are turned down before their description
-is read; `CompiledRule.explain` walks the conditions in the order people read them and says
-why, naming the first one that fails. Both give the same verdict: every condition is a pure
-test of the posting, and a rule is their conjunction. `RuleSet` tests many rules at once,
-turning down together the rules whose cheapest condition is the same.
+Every distinct condition of the rules (a list of sources, a salary floor, some title terms, ...)
+is one bit, and a rule is the bits of its conditions: it matches a posting when the posting
+satisfies all of them. Conditions are worked out in rounds, cheapest first: set look-ups and
+salary floors for every posting; then places and the title; then the longer fields and regexes,
+and a round only works out the conditions of rules that every earlier round left standing.
+Each field is scanned once for the terms of every rule that reads it (`Scanner`), so a term
+costs a bit test, whichever rules name it.
+
+`RuleSet.explain` reads the same scans and says, condition by condition in the order of the
+documentation, why a rule matches or which condition turns it down; its verdict is always the
+one `RuleSet.matching` gives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.schema import Topic, WatchRule
-from notifier.textscan import PreparedText, Scanner, terms
+from config.schema import MinSalary, WatchRule
+from notifier.textscan import Scanner
 
 # Short names people write for places, and what boards write.
 LOCATION_ALIASES = {
@@ -38,6 +44,14 @@ def location_aliases(place: str) -> list[str]:
     return LOCATION_ALIASES.get(place.casefold().strip(), [place])
 
 
+def place_pattern(aliases: list[str]) -> re.Pattern[str]:
+    """Whole words, without the plural ending terms get: "LA" must not match "Las Vegas"."""
+    bodies = [
+        r"[\s\-/]+".join(re.escape(word) for word in alias.split()) for alias in aliases if alias.strip()
+    ]
+    return re.compile(rf"(?<!\w)(?:{'|'.join(bodies) or '(?!)'})(?!\w)", re.IGNORECASE)
+
+
 @dataclass
 class Match:
     matched: bool
@@ -47,246 +61,325 @@ class Match:
         return self.matched
 
 
-class PreparedPosting:
-    """A version's data with its texts prepared on first use, shared by every rule."""
+class Posting:
+    """A version's data as rules read it; a field is scanned for terms when first needed."""
 
-    __slots__ = ("data", "title", "company", "workplace", "pay", "_bodies", "_places", "_scanner")
+    __slots__ = ("data", "source", "company", "workplace", "pay", "_scanners", "_terms")
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], source: str | None, scanners: dict[str, Scanner]) -> None:
         self.data = data
-        self.title = PreparedText(data.get("title") or "")
+        self.source = source
         self.company = (data.get("company") or "").casefold()
-        self.workplace = frozenset(data.get("workplace") or ())
+        self.workplace: Sequence[str] = data.get("workplace") or ()
         # The top of the range, its currency, and whether it is yearly (or says nothing).
         self.pay = (
             data.get("salary_max") or data.get("salary_min"),
             data.get("salary_currency"),
             data.get("salary_period") in (None, "year"),
         )
-        self._bodies: dict[tuple[str, ...], PreparedText] = {}
-        self._places: list[str] | None = None
-        self._scanner: Scanner | None = None
+        self._scanners = scanners
+        self._terms: dict[str, int] = {}
 
-    def expect(self, title: Scanner, body: Scanner) -> None:
-        """Look up these terms in one pass over the title, and over each body prepared from now on,
-        when first asked (answers do not change: bodies prepared before look terms up one by one)."""
-        self.title.expect(title)
-        self._scanner = body
+    def terms(self, fields: tuple[str, ...]) -> int:
+        """The bits of the terms these fields mention (each field is looked at on its own)."""
+        found = 0
+        for name in fields:
+            bits = self._terms.get(name)
+            if bits is None:
+                bits = self._terms[name] = self._scanners[name].scan(self.data.get(name) or "")
+            found |= bits
+        return found
 
-    def body(self, fields: tuple[str, ...]) -> PreparedText:
-        """The fields a rule reads, joined as one text (the title alone is not reused: a term
-        could span the line break between fields)."""
-        text = self._bodies.get(fields)
-        if text is None:
-            joined = "\n".join(self.data.get(name) or "" for name in fields)
-            text = self._bodies[fields] = PreparedText(joined, self._scanner)
-        return text
+    def text(self, fields: tuple[str, ...]) -> str:
+        return "\n".join(self.data.get(name) or "" for name in fields)
 
     @property
     def places(self) -> list[str]:
-        if self._places is None:
-            self._places = [str(place) for place in self.data.get("locations") or []]
-        return self._places
+        return [str(place) for place in self.data.get("locations") or []]
 
 
-Check = Callable[[PreparedPosting, "str | None"], bool]
+Check = Callable[[Posting], bool]
+# Rules with the same conditions: one mask of condition bits per round.
+Group = tuple[tuple[int, ...], list[WatchRule]]
+TITLE = ("title",)
 
 
-def place_pattern(aliases: list[str]) -> re.Pattern[str]:
-    """Whole words, without the plural ending terms get: "LA" must not match "Las Vegas"."""
-    bodies = [
-        r"[\s\-/]+".join(re.escape(word) for word in alias.split()) for alias in aliases if alias.strip()
-    ]
-    return re.compile(rf"(?<!\w)(?:{'|'.join(bodies) or '(?!)'})(?!\w)", re.IGNORECASE)
+class _Lexicon:
+    """One bit per term any rule names, and per field the terms rules look for in it."""
+
+    def __init__(self) -> None:
+        self.bits: dict[str, int] = {}
+        self.by_field: dict[str, dict[str, int]] = {}
+
+    def mask(self, terms: Iterable[str], fields: tuple[str, ...]) -> int:
+        mask = 0
+        for term in terms:
+            bit = self.bits.setdefault(term, 1 << len(self.bits))
+            for name in fields:
+                self.by_field.setdefault(name, {})[term] = bit
+            mask |= bit
+        return mask
+
+    def scanners(self) -> dict[str, Scanner]:
+        return {name: Scanner(terms) for name, terms in self.by_field.items()}
 
 
-class CompiledRule:
-    """A resolved watch rule with its settings turned into sets and compiled patterns."""
+class _Members:
+    """Conditions "the posting's source/company/workplace is one of these", all at once."""
 
-    def __init__(self, rule: WatchRule) -> None:
-        self.rule = rule
-        self.name = rule.name
-        self.fields = tuple(rule.fields)
-        self.companies = frozenset(company.casefold() for company in rule.companies)
-        self.sources = frozenset(rule.sources)
-        self.workplace = frozenset(rule.workplace)
-        self.places = [alias for place in rule.locations for alias in location_aliases(place)]
-        self.place_pattern = place_pattern(self.places)
-        self.regex = re.compile(rule.regex, re.IGNORECASE) if rule.regex else None
-        self.title_any, self.title_none = terms(tuple(rule.title_any)), terms(tuple(rule.title_none))
-        self.any, self.all, self.none = (terms(tuple(listed)) for listed in (rule.any, rule.all, rule.none))
-        topic = rule.topic or Topic()
-        self.topic_title, self.topic_text = terms(tuple(topic.title)), terms(tuple(topic.text))
-        self.min_text = topic.min_text
-        # Cheapest first: set look-ups, numbers, short texts, then the long description. Each
-        # condition has a key saying what it tests, equal for equal conditions of other rules.
-        body = self.fields
-        wanted: list[tuple[bool, Hashable, Check]] = [
-            (bool(rule.sources), ("sources", self.sources), lambda p, source: source in self.sources),
-            (
-                bool(rule.companies),
-                ("companies", self.companies),
-                lambda p, source: p.company in self.companies,
-            ),
-            (
-                bool(rule.workplace),
-                ("workplace", self.workplace),
-                lambda p, source: not self.workplace.isdisjoint(p.workplace),
-            ),
-            (rule.min_salary is not None, ("salary", rule.min_salary), self._salary),
-            (
-                bool(self.places),
-                ("places", tuple(self.places)),
-                lambda p, source: any(self.place_pattern.search(place) for place in p.places),
-            ),
-            (
-                bool(rule.title_any),
-                ("title_any", self.title_any),
-                lambda p, source: p.title.mentions_any(self.title_any),
-            ),
-            (
-                bool(rule.title_none),
-                ("title_none", self.title_none),
-                lambda p, source: not p.title.mentions_any(self.title_none),
-            ),
-            (
-                rule.topic is not None,
-                ("topic", self.topic_title, self.topic_text, topic.min_text, body),
-                self._on_topic,
-            ),
-            (bool(rule.any), ("any", self.any, body), lambda p, source: p.body(body).mentions_any(self.any)),
-            (bool(rule.all), ("all", self.all, body), lambda p, source: p.body(body).mentions_all(self.all)),
-            (
-                bool(rule.none),
-                ("none", self.none, body),
-                lambda p, source: not p.body(body).mentions_any(self.none),
-            ),
-            (self.regex is not None, ("regex", rule.regex, body), self._regex),
-        ]
-        self.conditions = tuple((key, check) for present, key, check in wanted if present)
-        self._checks = tuple(check for _, check in self.conditions)
+    def __init__(self, read: Callable[[Posting], Iterable[str]]) -> None:
+        self.read = read
+        self.bits: dict[str, int] = {}
 
-    def matches(self, posting: PreparedPosting, source: str | None = None) -> bool:
-        return self.matches_from(0, posting, source)
+    def add(self, values: Iterable[str], bit: int) -> None:
+        for value in values:
+            self.bits[value] = self.bits.get(value, 0) | bit
 
-    def matches_from(self, first: int, posting: PreparedPosting, source: str | None) -> bool:
-        """Do the conditions from the `first` one on hold? (A loop: cheaper than `all()` here.)"""
-        for check in self._checks[first:]:  # noqa: SIM110
-            if not check(posting, source):
-                return False
-        return True
+    def __call__(self, posting: Posting) -> int:
+        found = 0
+        for value in self.read(posting):
+            found |= self.bits.get(value, 0)
+        return found
 
-    # These three are conditions themselves (a bound method is a cheaper call than a lambda).
-    def _regex(self, posting: PreparedPosting, source: str | None = None) -> bool:
-        assert self.regex is not None
-        return self.regex.search(posting.body(self.fields).text) is not None
 
-    def _on_topic(self, posting: PreparedPosting, source: str | None = None) -> bool:
-        if posting.title.mentions_any(self.topic_title):
-            return True
-        return len(posting.body(self.fields).found(self.topic_text)) >= self.min_text
+class _SalaryFloors:
+    """Every `min_salary` condition at once: per currency, the floors a yearly top reaches are a
+    prefix of the floors sorted, found by bisection."""
 
-    def _topic(self, posting: PreparedPosting) -> Match:
-        if hits := posting.title.found(self.topic_title):
-            return Match(True, [f"title is about {', '.join(hits)}"])
-        hits = posting.body(self.fields).found(self.topic_text)
-        if len(hits) >= self.min_text:
-            return Match(True, [f"text is about {', '.join(hits)}"])
-        return Match(False, [f"only {len(hits)} of {self.min_text} topic terms in the text"])
+    def __init__(self) -> None:
+        self.unknown = 0  # conditions that accept a posting stating no salary
+        self.floors: dict[str, list[tuple[float, int]]] = {}
+        self.tables: dict[str, tuple[list[float], list[int]]] = {}
 
-    def _salary(self, posting: PreparedPosting, source: str | None = None) -> bool:
-        """`salary_verdict(...).matched` without composing its reason."""
-        wanted = self.rule.min_salary
-        assert wanted is not None
+    def add(self, wanted: MinSalary, bit: int) -> None:
+        if wanted.include_unknown:
+            self.unknown |= bit
+        self.floors.setdefault(wanted.currency, []).append((wanted.amount, bit))
+        floors = sorted(self.floors[wanted.currency])
+        reached = [0]
+        for _, each in floors:
+            reached.append(reached[-1] | each)
+        self.tables[wanted.currency] = ([amount for amount, _ in floors], reached)
+
+    def __call__(self, posting: Posting) -> int:
         top, currency, yearly = posting.pay
         if top is None or currency is None:
-            return wanted.include_unknown
-        if currency != wanted.currency or not yearly:
-            return False
-        return not top < wanted.amount
+            return self.unknown
+        table = self.tables.get(currency)
+        if table is None or not yearly:
+            return 0
+        amounts, reached = table
+        return reached[bisect_right(amounts, top)]
 
-    def explain(self, posting: PreparedPosting, source: str | None = None) -> Match:
+
+def _sources(posting: Posting) -> Iterable[str]:
+    return () if posting.source is None else (posting.source,)
+
+
+class RuleSet:
+    """Resolved watch rules, tested together against one posting at a time."""
+
+    ROUNDS = 3  # 0: sets and salary, 1: places and the title, 2: other fields and regexes
+
+    def __init__(self, rules: Iterable[WatchRule]) -> None:
+        self.rules = list(rules)
+        self._lexicon = _Lexicon()
+        self._sources = _Members(_sources)
+        self._companies = _Members(lambda posting: (posting.company,))
+        self._workplace = _Members(lambda posting: posting.workplace)
+        self._salary = _SalaryFloors()
+        self._keys: dict[Hashable, int] = {}
+        self._checks: list[list[tuple[int, Check]]] = [[] for _ in range(self.ROUNDS)]
+        groups: dict[tuple[int, ...], list[WatchRule]] = {}
+        for rule in self.rules:
+            groups.setdefault(self._compile(rule), []).append(rule)
+        self._groups = list(groups.items())
+        # Which groups stand and what they need, per round and set of conditions satisfied.
+        self._plans: list[dict[int, tuple[list[Group], int]]] = [{} for _ in range(self.ROUNDS)]
+        self._results: dict[int, list[WatchRule]] = {}
+        self._scanners = self._lexicon.scanners()
+
+    def matching(self, data: dict[str, Any], source: str | None = None) -> list[WatchRule]:
+        """The rules a posting (a version's data) matches, grouped by their conditions."""
+        posting = Posting(data, source, self._scanners)
+        satisfied = self._sources(posting) | self._companies(posting) | self._workplace(posting)
+        satisfied |= self._salary(posting)
+        standing = self._groups
+        for number in range(1, self.ROUNDS):
+            standing, needed = self._standing(number, standing, satisfied)
+            if needed:
+                for bit, check in self._checks[number]:
+                    if needed & bit and check(posting):
+                        satisfied |= bit
+        return self._matched(standing, satisfied)
+
+    def _standing(self, number: int, groups: list[Group], satisfied: int) -> tuple[list[Group], int]:
+        """The groups whose conditions of earlier rounds all hold, and the conditions of round
+        `number` they need. A function of `satisfied` (groups are fixed by it), so remembered."""
+        known = self._plans[number].get(satisfied)
+        if known is None:
+            earlier = number - 1
+            standing = [group for group in groups if satisfied & group[0][earlier] == group[0][earlier]]
+            needed = 0
+            for masks, _ in standing:
+                needed |= masks[number]
+            known = self._remember(self._plans[number], satisfied, (standing, needed))
+        return known
+
+    def _matched(self, standing: list[Group], satisfied: int) -> list[WatchRule]:
+        found = self._results.get(satisfied)
+        if found is None:
+            last = self.ROUNDS - 1
+            found = [
+                rule for masks, rules in standing if satisfied & masks[last] == masks[last] for rule in rules
+            ]
+            self._remember(self._results, satisfied, found)
+        return list(found)
+
+    @staticmethod
+    def _remember(memo: dict[int, Any], key: int, value: Any) -> Any:
+        if len(memo) >= 4096:  # bounded: conditions rarely combine in more ways than this
+            memo.clear()
+        memo[key] = value
+        return value
+
+    def explain(self, data: dict[str, Any], source: str | None = None) -> list[Match]:
+        """Each rule's verdict on a posting, with reasons (same order as `rules`)."""
+        posting = Posting(data, source, self._scanners)
+        return [self._explain(rule, posting) for rule in self.rules]
+
+    def _compile(self, rule: WatchRule) -> tuple[int, ...]:
+        """The bits of a rule's conditions, one mask per round."""
+        masks = [0] * self.ROUNDS
+        lexicon, fields = self._lexicon, tuple(rule.fields)
+
+        def condition(number: int, key: Hashable, check: Check | None = None) -> int:
+            bit = self._keys.get(key)
+            if bit is None:
+                bit = self._keys[key] = 1 << len(self._keys)
+                if check is not None:
+                    self._checks[number].append((bit, check))
+            masks[number] |= bit
+            return bit
+
+        if rule.sources:
+            self._sources.add(rule.sources, condition(0, ("sources", frozenset(rule.sources))))
+        if rule.companies:
+            companies = frozenset(company.casefold() for company in rule.companies)
+            self._companies.add(companies, condition(0, ("companies", companies)))
+        if rule.workplace:
+            self._workplace.add(rule.workplace, condition(0, ("workplace", frozenset(rule.workplace))))
+        if (wanted := rule.min_salary) is not None:
+            key = ("salary", wanted.amount, wanted.currency, wanted.include_unknown)
+            self._salary.add(wanted, condition(0, key))
+        if rule.locations:
+            places = place_pattern([alias for place in rule.locations for alias in location_aliases(place)])
+            condition(
+                1,
+                ("places", places.pattern),
+                lambda posting: any(places.search(place) for place in posting.places),
+            )
+        # Term conditions read the title only (round 1) or the longer fields too (round 2).
+        text_round = 1 if fields == TITLE else 2
+        if rule.title_any:
+            title_any = lexicon.mask(rule.title_any, TITLE)
+            condition(1, ("title_any", title_any), lambda posting: posting.terms(TITLE) & title_any != 0)
+        if rule.title_none:
+            title_none = lexicon.mask(rule.title_none, TITLE)
+            condition(1, ("title_none", title_none), lambda posting: posting.terms(TITLE) & title_none == 0)
+        if (topic := rule.topic) is not None:
+            on_title, in_text = lexicon.mask(topic.title, TITLE), lexicon.mask(topic.text, fields)
+            least = topic.min_text
+
+            def on_topic(posting: Posting) -> bool:
+                if posting.terms(TITLE) & on_title:
+                    return True
+                return (posting.terms(fields) & in_text).bit_count() >= least
+
+            condition(2, ("topic", on_title, in_text, least, fields), on_topic)
+        if rule.any:
+            any_of = lexicon.mask(rule.any, fields)
+            condition(
+                text_round, ("any", any_of, fields), lambda posting: posting.terms(fields) & any_of != 0
+            )
+        if rule.all:
+            all_of = lexicon.mask(rule.all, fields)
+            condition(
+                text_round, ("all", all_of, fields), lambda posting: posting.terms(fields) & all_of == all_of
+            )
+        if rule.none:
+            none_of = lexicon.mask(rule.none, fields)
+            condition(
+                text_round, ("none", none_of, fields), lambda posting: posting.terms(fields) & none_of == 0
+            )
+        if rule.regex:
+            regex = re.compile(rule.regex, re.IGNORECASE)
+            condition(
+                2,
+                ("regex", rule.regex, fields),
+                lambda posting: regex.search(posting.text(fields)) is not None,
+            )
+        return tuple(masks)
+
+    def _explain(self, rule: WatchRule, posting: Posting) -> Match:
         """The verdict with reasons, conditions in the order of the rule's documentation."""
-        rule, data, title = self.rule, posting.data, posting.title
+        data, fields, bits = posting.data, tuple(rule.fields), self._lexicon.bits
         reasons: list[str] = []
+
+        def hits(terms: list[str], where: tuple[str, ...]) -> list[str]:
+            found = posting.terms(where) if terms else 0
+            return list(dict.fromkeys(term for term in terms if found & bits[term]))
 
         def fail(reason: str) -> Match:
             return Match(False, [*reasons, reason])
 
         if rule.title_any:
-            if not (hits := title.found(self.title_any)):
+            if not (found := hits(rule.title_any, TITLE)):
                 return fail("title has none of the rule's title terms")
-            reasons.append(f"title mentions {', '.join(hits)}")
-        if hits := title.found(self.title_none):
-            return fail(f"title mentions excluded {', '.join(hits)}")
-        if rule.topic is not None:
-            if not (verdict := self._topic(posting)):
-                return fail(verdict.reasons[0])
-            reasons.extend(verdict.reasons)
-        body = posting.body(self.fields)
+            reasons.append(f"title mentions {', '.join(found)}")
+        if found := hits(rule.title_none, TITLE):
+            return fail(f"title mentions excluded {', '.join(found)}")
+        if (topic := rule.topic) is not None:
+            if found := hits(topic.title, TITLE):
+                reasons.append(f"title is about {', '.join(found)}")
+            elif len(found := hits(topic.text, fields)) >= topic.min_text:
+                reasons.append(f"text is about {', '.join(found)}")
+            else:
+                return fail(f"only {len(found)} of {topic.min_text} topic terms in the text")
         if rule.any:
-            if not (hits := body.found(self.any)):
+            if not (found := hits(rule.any, fields)):
                 return fail("text has none of the rule's terms")
-            reasons.append(f"mentions {', '.join(hits)}")
-        if missing := [term for term in rule.all if not body.has(term)]:
+            reasons.append(f"mentions {', '.join(found)}")
+        present = hits(rule.all, fields)
+        if missing := [term for term in dict.fromkeys(rule.all) if term not in present]:
             return fail(f"text lacks {', '.join(missing)}")
-        if hits := body.found(self.none):
-            return fail(f"text mentions excluded {', '.join(hits)}")
-        if self.regex is not None and not self._regex(posting):
+        if found := hits(rule.none, fields):
+            return fail(f"text mentions excluded {', '.join(found)}")
+        if rule.regex and not re.search(rule.regex, posting.text(fields), re.IGNORECASE):
             return fail(f"text does not match /{rule.regex}/")
         if rule.workplace:
-            if not (offered := posting.workplace & self.workplace):
+            offered = sorted(set(posting.workplace) & set(rule.workplace))
+            if not offered:
                 shown = ", ".join(sorted(posting.workplace)) or "unknown"
                 return fail(f"workplace {shown} is not {' or '.join(rule.workplace)}")
-            reasons.append(f"workplace {', '.join(sorted(offered))}")
-        if rule.companies and posting.company not in self.companies:
+            reasons.append(f"workplace {', '.join(offered)}")
+        if rule.companies and posting.company not in {company.casefold() for company in rule.companies}:
             return fail(f"company {data.get('company')!r} is not watched")
-        if self.places:
-            places = data.get("locations") or []
-            if not any(self.place_pattern.search(place) for place in posting.places):
+        if rule.locations:
+            places = posting.places
+            wanted = place_pattern([alias for place in rule.locations for alias in location_aliases(place)])
+            if not any(wanted.search(place) for place in places):
                 return fail(
                     f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}"
                 )
             reasons.append(f"location {'; '.join(places)}")
-        if rule.sources and source not in self.sources:
-            return fail(f"source {source!r} is not watched")
+        if rule.sources and posting.source not in rule.sources:
+            return fail(f"source {posting.source!r} is not watched")
         if rule.min_salary is not None:
             if not (verdict := salary_verdict(rule, data)):
                 return fail(verdict.reasons[0])
             reasons.extend(verdict.reasons)
         return Match(True, reasons)
-
-
-class RuleSet:
-    """Rules tested together: those whose cheapest condition is the same (a preset's title terms,
-    say) are turned down together, identical rules are tested once, and all the rules' terms are
-    looked up in one pass over the title and one over each body."""
-
-    def __init__(self, rules: Iterable[CompiledRule]) -> None:
-        self.rules = list(rules)
-        groups: dict[Hashable, tuple[Check, dict[Hashable, list[CompiledRule]]]] = {}
-        self._unconditional = [rule for rule in self.rules if not rule.conditions]
-        for rule in filter(lambda rule: rule.conditions, self.rules):
-            key, check = rule.conditions[0]
-            same = groups.setdefault(key, (check, {}))[1]
-            same.setdefault(tuple(key for key, _ in rule.conditions), []).append(rule)
-        # Per group: one rule standing for each set of identical rules (conditions are pure).
-        self._groups = [
-            (check, [(alike[0], alike) for alike in same.values()]) for check, same in groups.values()
-        ]
-        self._title = Scanner(each for r in self.rules for each in (r.title_any, r.title_none, r.topic_title))
-        self._body = Scanner(each for r in self.rules for each in (r.any, r.all, r.none, r.topic_text))
-
-    def matching(self, posting: PreparedPosting, source: str | None = None) -> list[CompiledRule]:
-        """The rules the posting matches (grouped by their first condition, not in given order)."""
-        posting.expect(self._title, self._body)
-        found = list(self._unconditional)
-        for check, alike in self._groups:
-            if check(posting, source):
-                for rule, rules in alike:
-                    if rule.matches_from(1, posting, source):
-                        found.extend(rules)
-        return found
 
 
 def salary_verdict(rule: WatchRule, data: dict[str, Any]) -> Match:

@@ -9,44 +9,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
-from notifier.rules import CompiledRule, PreparedPosting, compile_rule, event_wanted, prepare, resolve
+from notifier.rules import RuleSet, event_wanted, resolve
 from pipeline.models import Event, OutboxItem
 from pipeline.store import EventHook
 
 
 def outbox_hook(config: Config) -> EventHook:
     """An event hook for `pipeline.store` that enqueues matching events for each recipient."""
-    rules = {watch.name: compile_rule(resolve(watch, config)) for watch in config.watches}
+    followed = {name for recipient in config.recipients for name in recipient.watches}
+    watches = {watch.name: resolve(watch, config) for watch in config.watches if watch.name in followed}
+    rules = RuleSet(watches.values())
 
     def enqueue(session: Session, events: Sequence[Event]) -> None:
         items = []
         for event in events:
             source = event.posting.source.name if event.posting.source else None
-            # Prepared once per event: recipients sharing a watch reuse what it looked up.
-            posting = prepare(event.version.data)
+            # Each posting is tested once against every watch; recipients pick theirs.
+            matched = {rule.name for rule in rules.matching(event.version.data, source)}
             for recipient in config.recipients:
                 if event.backfill and recipient.backfill == "skip":
                     continue
-                matched = matching_watches(
-                    [rules[name] for name in recipient.watches], event, posting, source
-                )
-                if matched:
-                    items.append(
-                        OutboxItem(recipient=recipient.email, event=event, watches=",".join(matched))
-                    )
+                names = [
+                    name
+                    for name in recipient.watches
+                    if name in matched and event_wanted(watches[name], event.type, event.diff)
+                ]
+                if names:
+                    items.append(OutboxItem(recipient=recipient.email, event=event, watches=",".join(names)))
         session.add_all(items)
 
     return enqueue
-
-
-def matching_watches(
-    rules: Sequence[CompiledRule], event: Event, posting: PreparedPosting, source: str | None
-) -> list[str]:
-    return [
-        rule.name
-        for rule in rules
-        if event_wanted(rule.rule, event.type, event.diff) and rule.matches(posting, source)
-    ]
 
 
 def pending_items(session: Session, recipient: str) -> list[OutboxItem]:

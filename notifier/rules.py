@@ -7,28 +7,17 @@ from typing import Any
 
 from config.presets import PRESETS
 from config.schema import Config, WatchRule
-from notifier.matcher import (
-    LOCATION_ALIASES,
-    CompiledRule,
-    Match,
-    PreparedPosting,
-    RuleSet,
-    location_aliases,
-)
+from notifier.matcher import LOCATION_ALIASES, Match, RuleSet, location_aliases
 from notifier.textscan import term_pattern
 
 __all__ = [
     "LOCATION_ALIASES",
-    "CompiledRule",
     "Match",
-    "PreparedPosting",
     "RuleSet",
-    "compile_rule",
     "event_wanted",
     "found_terms",
     "location_aliases",
     "match_posting",
-    "prepare",
     "resolve",
     "term_pattern",
 ]
@@ -71,19 +60,10 @@ def found_terms(terms: Iterable[str], text: str) -> list[str]:
     return [term for term in terms if term_pattern(term).search(text)]
 
 
-def compile_rule(rule: WatchRule) -> CompiledRule:
-    """A resolved rule ready to test many postings (see `notifier.matcher`)."""
-    return CompiledRule(rule)
-
-
-def prepare(data: dict[str, Any]) -> PreparedPosting:
-    """A version's data ready to be tested against many rules."""
-    return PreparedPosting(data)
-
-
 def match_posting(rule: WatchRule, data: dict[str, Any], source: str | None = None) -> Match:
-    """Does a posting (a version's data) satisfy every condition of a resolved rule, and why?"""
-    return CompiledRule(rule).explain(PreparedPosting(data), source)
+    """Does a posting (a version's data) satisfy every condition of a resolved rule, and why?
+    (To test many postings or rules, build one `RuleSet` and keep it.)"""
+    return RuleSet([rule]).explain(data, source)[0]
 
 
 def event_wanted(rule: WatchRule, event_type: str, diff: dict[str, Any] | None = None) -> bool:

@@ -161,15 +161,19 @@ def explain_posting(session: Session, config: Config, posting: Posting) -> dict[
     Events are left out: this answers "is it the kind of posting I asked for?" for the posting
     as it stands; which events of it get mailed is the rule's `events` setting.
     """
-    from notifier.rules import compile_rule, prepare, resolve
+    from notifier.rules import RuleSet, resolve
 
     version = posting.versions[-1]
-    prepared = prepare(version.data)
-    rules = {watch.name: compile_rule(resolve(watch, config)) for watch in config.watches}
+    rules = RuleSet(resolve(watch, config) for watch in config.watches)
+    explained = dict(
+        zip(
+            [rule.name for rule in rules.rules], rules.explain(version.data, posting.source.name), strict=True
+        )
+    )
     verdicts = []
     for recipient in config.recipients:
         for name in recipient.watches:
-            verdict = rules[name].explain(prepared, posting.source.name)
+            verdict = explained[name]
             verdicts.append(
                 {
                     "recipient": recipient.email,
