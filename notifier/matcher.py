@@ -64,21 +64,21 @@ class Match:
 class Posting:
     """A version's data as rules read it; a field is scanned for terms when first needed."""
 
-    __slots__ = ("data", "source", "company", "workplace", "pay", "_scanners", "_terms")
+    __slots__ = ("data", "source", "_scanners", "_terms")
 
     def __init__(self, data: dict[str, Any], source: str | None, scanners: dict[str, Scanner]) -> None:
         self.data = data
         self.source = source
-        self.company = (data.get("company") or "").casefold()
-        self.workplace: Sequence[str] = data.get("workplace") or ()
-        # The top of the range, its currency, and whether it is yearly (or says nothing).
-        self.pay = (
-            data.get("salary_max") or data.get("salary_min"),
-            data.get("salary_currency"),
-            data.get("salary_period") in (None, "year"),
-        )
         self._scanners = scanners
         self._terms: dict[str, int] = {}
+
+    @property
+    def company(self) -> str:
+        return (self.data.get("company") or "").casefold()
+
+    @property
+    def workplace(self) -> Sequence[str]:
+        return self.data.get("workplace") or ()
 
     def terms(self, fields: tuple[str, ...]) -> int:
         """The bits of the terms these fields mention (each field is looked at on its own)."""
@@ -99,6 +99,7 @@ class Posting:
 
 
 Check = Callable[[Posting], bool]
+TermTest = tuple[int, int, int, bool]
 # Rules with the same conditions: one mask of condition bits per round.
 Group = tuple[tuple[int, ...], list[WatchRule]]
 TITLE = ("title",)
@@ -131,6 +132,9 @@ class _Members:
         self.read = read
         self.bits: dict[str, int] = {}
 
+    def __bool__(self) -> bool:
+        return bool(self.bits)
+
     def add(self, values: Iterable[str], bit: int) -> None:
         for value in values:
             self.bits[value] = self.bits.get(value, 0) | bit
@@ -151,6 +155,9 @@ class _SalaryFloors:
         self.floors: dict[str, list[tuple[float, int]]] = {}
         self.tables: dict[str, tuple[list[float], list[int]]] = {}
 
+    def __bool__(self) -> bool:
+        return bool(self.tables)
+
     def add(self, wanted: MinSalary, bit: int) -> None:
         if wanted.include_unknown:
             self.unknown |= bit
@@ -162,11 +169,13 @@ class _SalaryFloors:
         self.tables[wanted.currency] = ([amount for amount, _ in floors], reached)
 
     def __call__(self, posting: Posting) -> int:
-        top, currency, yearly = posting.pay
+        data = posting.data
+        top, currency = data.get("salary_max") or data.get("salary_min"), data.get("salary_currency")
         if top is None or currency is None:
             return self.unknown
         table = self.tables.get(currency)
-        if table is None or not yearly:
+        # A salary with no stated period is taken as yearly.
+        if table is None or data.get("salary_period") not in (None, "year"):
             return 0
         amounts, reached = table
         return reached[bisect_right(amounts, top)]
@@ -190,6 +199,9 @@ class RuleSet:
         self._salary = _SalaryFloors()
         self._keys: dict[Hashable, int] = {}
         self._checks: list[list[tuple[int, Check]]] = [[] for _ in range(self.ROUNDS)]
+        # Term conditions, per round and fields read: (bit, mask, want, negate) holds when
+        # `(found & mask == want) != negate` for the bits `found` of the terms the fields mention.
+        self._term_tests: list[dict[tuple[str, ...], list[TermTest]]] = [{} for _ in range(self.ROUNDS)]
         groups: dict[tuple[int, ...], list[WatchRule]] = {}
         for rule in self.rules:
             groups.setdefault(self._compile(rule), []).append(rule)
@@ -198,19 +210,32 @@ class RuleSet:
         self._plans: list[dict[int, tuple[list[Group], int]]] = [{} for _ in range(self.ROUNDS)]
         self._results: dict[int, list[WatchRule]] = {}
         self._scanners = self._lexicon.scanners()
+        # The round-0 conditions some rule has, each kind worked out at once.
+        families = (self._sources, self._companies, self._workplace, self._salary)
+        self._families: list[Callable[[Posting], int]] = [family for family in families if family]
 
     def matching(self, data: dict[str, Any], source: str | None = None) -> list[WatchRule]:
         """The rules a posting (a version's data) matches, grouped by their conditions."""
         posting = Posting(data, source, self._scanners)
-        satisfied = self._sources(posting) | self._companies(posting) | self._workplace(posting)
-        satisfied |= self._salary(posting)
+        satisfied = 0
+        for family in self._families:
+            satisfied |= family(posting)
         standing = self._groups
         for number in range(1, self.ROUNDS):
             standing, needed = self._standing(number, standing, satisfied)
-            if needed:
-                for bit, check in self._checks[number]:
-                    if needed & bit and check(posting):
-                        satisfied |= bit
+            if not needed:
+                continue
+            for where, tests in self._term_tests[number].items():
+                found = -1
+                for bit, mask, want, negate in tests:
+                    if needed & bit:
+                        if found < 0:
+                            found = posting.terms(where)
+                        if (found & mask == want) != negate:
+                            satisfied |= bit
+            for bit, check in self._checks[number]:
+                if needed & bit and check(posting):
+                    satisfied |= bit
         return self._matched(standing, satisfied)
 
     def _standing(self, number: int, groups: list[Group], satisfied: int) -> tuple[list[Group], int]:
@@ -272,6 +297,16 @@ class RuleSet:
         if (wanted := rule.min_salary) is not None:
             key = ("salary", wanted.amount, wanted.currency, wanted.include_unknown)
             self._salary.add(wanted, condition(0, key))
+
+        def terms(number: int, where: tuple[str, ...], kind: str, listed: list[str]) -> None:
+            mask = lexicon.mask(listed, where)
+            key = (kind, mask, where)
+            new = key not in self._keys
+            bit = condition(number, key)
+            if new:
+                want, negate = {"any": (0, True), "all": (mask, False), "none": (0, False)}[kind]
+                self._term_tests[number].setdefault(where, []).append((bit, mask, want, negate))
+
         if rule.locations:
             places = place_pattern([alias for place in rule.locations for alias in location_aliases(place)])
             condition(
@@ -282,11 +317,9 @@ class RuleSet:
         # Term conditions read the title only (round 1) or the longer fields too (round 2).
         text_round = 1 if fields == TITLE else 2
         if rule.title_any:
-            title_any = lexicon.mask(rule.title_any, TITLE)
-            condition(1, ("title_any", title_any), lambda posting: posting.terms(TITLE) & title_any != 0)
+            terms(1, TITLE, "any", rule.title_any)
         if rule.title_none:
-            title_none = lexicon.mask(rule.title_none, TITLE)
-            condition(1, ("title_none", title_none), lambda posting: posting.terms(TITLE) & title_none == 0)
+            terms(1, TITLE, "none", rule.title_none)
         if (topic := rule.topic) is not None:
             on_title, in_text = lexicon.mask(topic.title, TITLE), lexicon.mask(topic.text, fields)
             least = topic.min_text
@@ -297,21 +330,9 @@ class RuleSet:
                 return (posting.terms(fields) & in_text).bit_count() >= least
 
             condition(2, ("topic", on_title, in_text, least, fields), on_topic)
-        if rule.any:
-            any_of = lexicon.mask(rule.any, fields)
-            condition(
-                text_round, ("any", any_of, fields), lambda posting: posting.terms(fields) & any_of != 0
-            )
-        if rule.all:
-            all_of = lexicon.mask(rule.all, fields)
-            condition(
-                text_round, ("all", all_of, fields), lambda posting: posting.terms(fields) & all_of == all_of
-            )
-        if rule.none:
-            none_of = lexicon.mask(rule.none, fields)
-            condition(
-                text_round, ("none", none_of, fields), lambda posting: posting.terms(fields) & none_of == 0
-            )
+        for kind, listed in (("any", rule.any), ("all", rule.all), ("none", rule.none)):
+            if listed:
+                terms(text_round, fields, kind, listed)
         if rule.regex:
             regex = re.compile(rule.regex, re.IGNORECASE)
             condition(

@@ -64,11 +64,16 @@ def _check(term: str, bit: int) -> Check:
     return bit, re.compile(sure), re.compile(maybe), term_pattern(term)
 
 
+# A pass of one automaton over a text: its words' checks by pattern index, and whether it
+# reports overlapping occurrences.
+Pass = tuple[BytesAhoCorasick, list[list[Check]], bool]
+
+
 class Scanner:
     """Terms, each with its own bit, looked up together; `scan` gives the bits of those a text
     mentions."""
 
-    __slots__ = ("bits", "_checks", "_words", "_others", "_offset", "_regex_only")
+    __slots__ = ("bits", "_passes", "_short_text_passes", "_regex_only")
 
     def __init__(self, bits: Mapping[str, int]) -> None:
         self.bits = dict(bits)
@@ -82,49 +87,63 @@ class Scanner:
                 continue
             word = first.encode("ascii")
             (plain if _PLAIN.fullmatch(word) else other).setdefault(word, []).append(_check(term, bit))
-        # Where a word is reported, the terms of the word it extends by "s", "e" or "es" may
-        # start too ("cach" is reported as "cache" in "caches" when both are first words).
-        self._checks = [
-            [
+
+        def checks(word: bytes) -> list[Check]:
+            # Where a word is reported, the terms of the word it extends by "s", "e" or "es" may
+            # start too ("cach" is reported as "cache" in "caches" when both are first words).
+            ends = (b"", b"s", b"e", b"es")
+            return [
                 check
-                for end in (b"", b"s", b"e", b"es")
+                for end in ends
                 if word.endswith(end)
                 for check in plain.get(word[: len(word) - len(end)], [])
             ]
-            for word in plain
-        ]
-        self._words = BytesAhoCorasick(list(plain), matchkind=MatchKind.LeftmostLongest) if plain else None
-        # Other first words ("on-call", "c++") may overlap each other: every occurrence counts.
-        self._others = BytesAhoCorasick(list(other), matchkind=MatchKind.Standard) if other else None
-        self._checks.extend(other.values())  # the others' indexes come after the plain words'
-        self._offset = len(plain)
+
+        def passes(*groups: list[bytes]) -> list[Pass]:
+            made = [
+                (
+                    BytesAhoCorasick(group, matchkind=MatchKind.LeftmostLongest),
+                    [checks(word) for word in group],
+                    False,
+                )
+                for group in groups
+                if group
+            ]
+            if other:  # other first words ("on-call", "c++") may overlap: every occurrence counts
+                made.append(
+                    (BytesAhoCorasick(list(other), matchkind=MatchKind.Standard), list(other.values()), True)
+                )
+            return made
+
+        # In a long text, short words make the automaton's prefilter weak ("sre" alone doubled
+        # the time of a pass over a description), so they get a pass of their own; a short
+        # text is cheaper to read once.
+        self._passes = passes(
+            [word for word in plain if len(word) <= 4], [word for word in plain if len(word) > 4]
+        )
+        self._short_text_passes = passes(list(plain))
 
     def scan(self, text: str) -> int:
         """The bits of the terms `text` mentions."""
-        if not text.isascii() and any(trap in text for trap in CASE_TRAPS):
+        if not text.isascii() and (  # CASE_TRAPS, spelt out: this runs for every field
+            "\u0130" in text or "\u0131" in text or "\u017f" in text or "\u212a" in text
+        ):
             return self._by_regex(text)
         try:
             folded = text.encode().lower()
         except UnicodeEncodeError:  # a lone surrogate
             return self._by_regex(text)
-        places = self._words.find_matches_as_indexes(folded) if self._words is not None else []
-        if self._others is not None:
-            offset = self._offset
-            places += (
-                (offset + index, start, end)
-                for index, start, end in self._others.find_matches_as_indexes(folded, overlapping=True)
-            )
         found = settled = 0
-        checks = self._checks
-        for index, start, _ in places:
-            for bit, sure, maybe, regex in checks[index]:
-                if settled & bit or not maybe.match(folded, start):
-                    continue
-                settled |= bit
-                # Where only `maybe` holds, non-ASCII characters decide: the term's regex
-                # settles it for the whole text.
-                if sure.match(folded, start) or regex.search(text):
-                    found |= bit
+        for automaton, checks, overlapping in self._passes if len(folded) > 256 else self._short_text_passes:
+            for index, start, _ in automaton.find_matches_as_indexes(folded, overlapping):
+                for bit, sure, maybe, regex in checks[index]:
+                    if settled & bit or not maybe.match(folded, start):
+                        continue
+                    settled |= bit
+                    # Where only `maybe` holds, non-ASCII characters decide: the term's regex
+                    # settles it for the whole text.
+                    if sure.match(folded, start) or regex.search(text):
+                        found |= bit
         for bit, regex in self._regex_only:
             if regex.search(text):
                 found |= bit
