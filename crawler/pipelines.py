@@ -63,7 +63,9 @@ class StorePipeline:
         assert self.run_id is not None
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         problems = list(spider.problems)
-        if reason != "finished":
+        if reason == "closespider_timeout":
+            problems.append(f"crawl ended early: its time budget ({spider.source.timeout}) ran out")
+        elif reason != "finished":
             problems.append(f"crawl ended early ({reason})")
         elif not spider.listing_complete and not problems:
             problems.append("listing was not fully fetched")

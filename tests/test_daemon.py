@@ -17,6 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from config.loader import load_config
+from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Digest, OutboxItem, Posting, Source
 from rolewatch.boardserver import BoardServer, Reply
@@ -203,25 +205,42 @@ def test_run_with_wait_waits_for_the_run_in_progress_then_finds_nothing_due(
 def test_a_hanging_board_is_cut_at_its_timeout_and_the_next_source_is_still_crawled(
     tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
+    # The crawl's own time budget cuts the hanging download (the kill after the grace period is
+    # the next test's subject).
     with BoardServer() as board:
         board.set("/v1/boards/stuck/jobs", Reply(b'{"jobs": []}', delay=60))
         board.set(BOARD_PATH, json.dumps(board_before()))
         config = write_config(
             tmp_path, greenhouse("stuck", board.url, timeout="3s") + greenhouse("stripe", board.url)
         )
-        run = rolewatch("run", "--json", "--config", str(config), ROLEWATCH_CRAWL_KILL_GRACE="2")
+        run = rolewatch("run", "--json", "--config", str(config), ROLEWATCH_CRAWL_KILL_GRACE="60")
         processes.append(run)
         out, err = run.communicate(timeout=DEADLINE)
 
     assert run.returncode == 1, err  # a source failed; the run says so
     results = {line["source"]: line for line in map(json.loads, out.splitlines()) if "source" in line}
-    assert results["stuck"]["error"] == "timed out after 5s"
+    assert results["stuck"]["status"] == "incomplete"
+    assert results["stuck"]["problems"] == ["crawl ended early: its time budget (3s) ran out"]
     assert results["stripe"]["status"] == "complete" and results["stripe"]["new"] == 267
     runs = crawl_runs(tmp_path)
-    assert [(name, status) for name, status, _ in runs] == [("stuck", "failed"), ("stripe", "complete")]
-    assert runs[0][2] == "crawl timed out after 5s"
+    assert [(name, status) for name, status, _ in runs] == [("stuck", "incomplete"), ("stripe", "complete")]
     stored = query(tmp_path, lambda s: s.scalar(select(func.count()).select_from(Posting)))
     assert stored == 267
+
+
+def test_a_crawl_that_outlives_its_budget_is_killed_and_recorded_failed(tmp_path: Path) -> None:
+    # The parent's hard limit (here 8s) comes long before the crawl's own budget (60s), as when
+    # a crawl hangs somewhere its own timeouts cannot reach.
+    with BoardServer() as board:
+        board.set("/v1/boards/stuck/jobs", Reply(b'{"jobs": []}', delay=120))
+        config = load_config(write_config(tmp_path, greenhouse("stuck", board.url, timeout="60s")))
+        open_database(config.database).dispose()
+        started = time.monotonic()
+        outcome = crawl_in_subprocess(config, "stuck", timeout=8)
+
+    assert time.monotonic() - started < 30, "killed at the limit, not at the crawl's own budget"
+    assert (outcome.ok, outcome.error) == (False, "timed out after 8s")
+    assert crawl_runs(tmp_path) == [("stuck", "failed", "crawl timed out after 8s")]
 
 
 def test_sighup_keeps_the_old_config_when_the_new_one_is_invalid_and_applies_a_valid_one(
