@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,39 @@ def format_salary(data: dict[str, Any]) -> str | None:
     return f"{text}{suffix}" + (f" per {period}" if period else "")
 
 
+# Roughly how many of each period a working year has, to rank pay stated per hour or month
+# beside yearly pay (no stated period counts as yearly).
+PERIODS_PER_YEAR = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}
+
+
+def best_paid_first(
+    postings: list[dict[str, Any]],
+) -> Callable[[tuple[dict[str, Any], Entry]], tuple[Any, ...]]:
+    """A sort key for (data, entry) pairs: pay in the most common currency first, highest yearly
+    top first; then pay in other currencies, by currency (amounts in different currencies are
+    not compared); then postings stating no pay; ties by title."""
+    currencies = Counter(data.get("salary_currency") for data in postings if _yearly_top(data) is not None)
+    main = currencies.most_common(1)[0][0] if currencies else None
+
+    def key(item: tuple[dict[str, Any], Entry]) -> tuple[Any, ...]:
+        data, entry = item
+        title = entry.title.casefold()
+        top = _yearly_top(data)
+        if top is None:
+            return (2, title)
+        currency = data.get("salary_currency") or ""
+        return (0, -top, title) if currency == main else (1, currency, -top, title)
+
+    return key
+
+
+def _yearly_top(data: dict[str, Any]) -> float | None:
+    top = data.get("salary_max") or data.get("salary_min")
+    if top is None:
+        return None
+    return float(top) * PERIODS_PER_YEAR.get(data.get("salary_period") or "year", 1)
+
+
 def describe_changes(diff: dict[str, Any] | None, data: dict[str, Any]) -> list[dict[str, Any]]:
     """Readable old → new pairs; salary fields are shown together as one range.
 
@@ -119,7 +153,7 @@ def build_view(
     """
     grouped: dict[str, list[Entry]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
-    summarised: list[tuple[float, Entry]] = []
+    summarised: list[tuple[dict[str, Any], Entry]] = []
     for row in rows:
         data = row["data"]
         entry = Entry(
@@ -137,8 +171,7 @@ def build_view(
         )
         counts[entry.event] += 1
         if backfill == "summary" and entry.backfill:
-            top = data.get("salary_max") or data.get("salary_min")
-            summarised.append((-top if top is not None else float("inf"), entry))
+            summarised.append((data, entry))
         else:
             grouped[entry.company].append(entry)
     companies = [
@@ -146,9 +179,7 @@ def build_view(
         for company, entries in sorted(grouped.items(), key=lambda item: item[0].casefold())
     ]
     ordered = {name: counts[name] for name in EVENT_ORDER if counts.get(name)}
-    # Pay ranges are compared by their top figure whatever the currency: a rough order for a
-    # short list, not a ranking.
-    summarised.sort(key=lambda item: (item[0], item[1].title.casefold()))
+    summarised.sort(key=best_paid_first([data for data, _ in summarised]))
     names = {entry.company for _, entry in summarised} | set(grouped)
     return DigestView(
         recipient=recipient,

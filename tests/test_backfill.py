@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.loader import parse_config
 from config.schema import Config
 from notifier.digest import send_digests
+from notifier.render import build_view
 from notifier.transports import MaildirTransport
 from pipeline.db import open_database, session_factory
 from pipeline.models import OutboxItem
@@ -127,3 +128,21 @@ def test_skip_enqueues_nothing_from_the_first_crawl_but_later_events_go_out(
     plain = parts(message)[0]
     assert "[CHANGED] Backend Engineer, Core Technology" in plain
     assert "Already on the board" not in plain
+
+
+def test_the_summary_ranks_pay_by_its_yearly_top_and_never_across_currencies() -> None:
+    def row(title: str, **pay: object) -> dict[str, object]:
+        return {"event": "new", "backfill": True, "data": {"title": title, "company": "Acme", **pay}}
+
+    rows = [
+        row("No pay stated"),
+        row("Euro, higher figure", salary_max=300000.0, salary_currency="EUR", salary_period="year"),
+        row("Yearly", salary_min=150000.0, salary_max=200000.0, salary_currency="USD", salary_period="year"),
+        row("Hourly", salary_max=110.0, salary_currency="USD", salary_period="hour"),  # ~228,800 a year
+        row("No period", salary_max=180000.0, salary_currency="USD"),
+        row("Monthly", salary_max=9000.0, salary_currency="USD", salary_period="month"),  # 108,000
+    ]
+    view = build_view("me@example.com", rows, backfill="summary", backfill_top=10)
+    assert [entry.title for entry in view.backfill] == [
+        "Hourly", "Yearly", "No period", "Monthly", "Euro, higher figure", "No pay stated",
+    ]  # fmt: skip
