@@ -159,9 +159,10 @@ def _store_batch(
             )
         elif diff:
             events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="changed", diff=diff))
-    announced = [event for event in events if event.posting.duplicate_of_id is None]
-    session.add_all(announced)
-    return announced
+    for event in events:
+        event.announced = event.posting.duplicate_of_id is None
+    session.add_all(events)
+    return events
 
 
 def _originals_elsewhere(session: Session, source_id: int, fingerprints: set[str]) -> dict[str, int]:
@@ -257,9 +258,14 @@ def _close_missing(
         if row.missing_count < source.close_after_missing:
             continue
         row.status, row.closed_at = "closed", now
-        if row.duplicate_of_id is not None or _hand_over_to_copy(session, row):
+        copy = row.duplicate_of_id is not None
+        if not copy and _hand_over_to_copy(session, row):
             continue
-        events.append(Event(posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed"))
+        events.append(
+            Event(
+                posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed", announced=not copy
+            )
+        )
     return events, None
 
 
@@ -284,5 +290,7 @@ def _hand_over_to_copy(session: Session, row: Posting) -> bool:
 
 
 def _count(run: CrawlRun, events: Sequence[Event]) -> None:
+    """A run's counts are of news: what a copy of a job seen elsewhere did is not counted."""
     for event in events:
-        setattr(run, event.type, getattr(run, event.type) + 1)
+        if event.announced:
+            setattr(run, event.type, getattr(run, event.type) + 1)

@@ -46,12 +46,13 @@ def crawl(
     return finish_crawl(sessions, run_id, source, seen, CrawlVerdict(problems=problems or []))
 
 
-def events(sessions: sessionmaker[Session], run: CrawlRun) -> list[tuple[str, str]]:
+def events(sessions: sessionmaker[Session], run: CrawlRun, announced: bool = True) -> list[tuple[str, str]]:
+    """A run's events: the news (`announced`), or what copies of jobs seen elsewhere did."""
     with sessions() as session:
         rows = session.execute(
             select(Event.type, Posting.external_id)
             .join(Posting)
-            .where(Event.crawl_run_id == run.id)
+            .where(Event.crawl_run_id == run.id, Event.announced == announced)
             .order_by(Event.id)
         ).all()
     return [(kind, external_id) for kind, external_id in rows]
@@ -216,12 +217,15 @@ def test_the_same_job_on_two_sources_is_announced_once(sessions: sessionmaker[Se
     second = crawl(sessions, board, source=mirror)
     assert first.new == 268
     assert (second.new, second.seen) == (0, 268)
+    assert len(events(sessions, second, announced=False)) == 268, "kept for the mirror's own watchers"
     with sessions() as session:
         duplicates = session.scalar(select(func.count()).where(Posting.duplicate_of_id.is_not(None)))
     assert duplicates == 268
     changed = copy.deepcopy(board)
     job(changed, 8008880)["title"] = "Growth Engineer II"
-    assert events(sessions, crawl(sessions, changed, source=mirror)) == []
+    on_mirror = crawl(sessions, changed, source=mirror)
+    assert (events(sessions, on_mirror), on_mirror.changed) == ([], 0)
+    assert events(sessions, on_mirror, announced=False) == [("changed", "8008880")]
     assert events(sessions, crawl(sessions, changed)) == [("changed", "8008880")]
 
 
