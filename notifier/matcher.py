@@ -86,7 +86,9 @@ class Posting:
         for name in fields:
             bits = self._terms.get(name)
             if bits is None:
-                bits = self._terms[name] = self._scanners[name].scan(self.data.get(name) or "")
+                # A field no rule names a term for has none to find (a topic's empty list).
+                scanner = self._scanners.get(name)
+                bits = self._terms[name] = scanner.scan(self.data.get(name) or "") if scanner else 0
             found |= bits
         return found
 
@@ -296,7 +298,10 @@ class RuleSet:
             self._workplace.add(rule.workplace, condition(0, ("workplace", frozenset(rule.workplace))))
         if (wanted := rule.min_salary) is not None:
             key = ("salary", wanted.amount, wanted.currency, wanted.include_unknown)
-            self._salary.add(wanted, condition(0, key))
+            new = key not in self._keys
+            bit = condition(0, key)
+            if new:
+                self._salary.add(wanted, bit)
 
         def terms(number: int, where: tuple[str, ...], kind: str, listed: list[str]) -> None:
             mask = lexicon.mask(listed, where)

@@ -100,7 +100,10 @@ POSTINGS = st.fixed_dictionaries(
         "department": st.one_of(st.none(), st.text(alphabet=ALPHABET, max_size=10)),
         "company": st.sampled_from(["Stripe", "stripe", "Acme", None]),
         "workplace": st.lists(st.sampled_from(["remote", "hybrid", "onsite"]), max_size=2),
-        "locations": st.lists(st.sampled_from(["San Francisco", "US-Remote", "London", "NYC"]), max_size=2),
+        "locations": st.lists(
+            st.sampled_from(["San Francisco", "US-Remote", "London", "NYC", "Las Vegas", "Remotes", "Uses"]),
+            max_size=2,
+        ),
         "salary_max": st.one_of(st.none(), st.sampled_from([90000.0, 150000.0, 200000.0])),
         "salary_min": st.one_of(st.none(), st.just(80000.0)),
         "salary_currency": st.sampled_from(["USD", "EUR", None]),
@@ -121,13 +124,21 @@ RULES = st.builds(
     regex=st.one_of(st.none(), st.sampled_from(["s+e", r"\bc\+\+", "^$"])),
     workplace=st.lists(st.sampled_from(["remote", "hybrid", "onsite"]), max_size=2),
     companies=st.lists(st.sampled_from(["stripe", "Acme"]), max_size=1),
-    locations=st.lists(st.sampled_from(["SF", "us", "Berlin"]), max_size=1),
+    locations=st.lists(st.sampled_from(["SF", "us", "Berlin", "LA", "remote"]), max_size=1),
     sources=st.lists(st.sampled_from(["stripe", "other"]), max_size=1),
     min_salary=st.one_of(
         st.none(),
         st.builds(dict, amount=st.sampled_from([100000, 160000]), include_unknown=st.booleans()),
     ),
 )
+
+
+def place_regex(aliases: list[str]) -> str:
+    """Place names are whole words without plurals ("LA" is not in "Las Vegas")."""
+    bodies = [
+        r"[\s\-/]+".join(re.escape(word) for word in alias.split()) for alias in aliases if alias.strip()
+    ]
+    return rf"(?<!\w)(?:{'|'.join(bodies)})(?!\w)" if bodies else "(?!)"
 
 
 def reference_match(rule: WatchRule, data: dict[str, Any], source: str | None) -> bool:
@@ -155,7 +166,8 @@ def reference_match(rule: WatchRule, data: dict[str, Any], source: str | None) -
             not rule.workplace or bool(set(data.get("workplace") or []) & set(rule.workplace)),
             not rule.companies
             or (data.get("company") or "").casefold() in {c.casefold() for c in rule.companies},
-            not rule.locations or any(found_terms(wanted, place) for place in places),
+            not rule.locations
+            or any(re.search(place_regex(wanted), place, re.IGNORECASE) for place in places),
             not rule.sources or source in rule.sources,
             rule.min_salary is None or salary_verdict(rule, data).matched,
         ]
@@ -192,3 +204,23 @@ def test_a_rule_set_matches_the_rules_that_match_one_by_one(
     for posting in data:  # one rule set, several postings: what it remembers must not leak
         expected = [id(rule) for rule in rules if match_posting(rule, posting, source)]
         assert sorted(id(rule) for rule in together.matching(posting, source)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "rule, data, matches",
+    [
+        (WatchRule(name="r", topic={"title": ["sre"]}), {"title": "dev", "description": "sre"}, False),
+        (WatchRule(name="r", topic={"title": ["sre"]}), {"title": "SRE lead"}, True),
+        (
+            WatchRule(name="r", fields=["description"], topic={"text": ["python"], "min_text": 1}),
+            {"title": "x", "description": "python"},
+            True,
+        ),
+    ],
+)
+def test_a_topic_with_an_empty_term_list_reads_nothing_it_has_no_terms_for(
+    rule: WatchRule, data: dict[str, Any], matches: bool
+) -> None:
+    rules = RuleSet([rule])
+    assert rules.matching(data) == ([rule] if matches else [])
+    assert rules.explain(data)[0].matched == matches == reference_match(rule, data, None)
