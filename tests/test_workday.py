@@ -20,12 +20,20 @@ from sqlalchemy import select
 
 from config.loader import ConfigError, parse_config
 from config.schema import Config
-from crawler.extract.workday import ListedJob, extract_workday_detail, extract_workday_list, page_offsets
+from crawler.extract.workday import (
+    TOTAL_CAP,
+    FacetValue,
+    ListedJob,
+    choose_facet_split,
+    extract_workday_detail,
+    extract_workday_list,
+    page_offsets,
+)
 from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
-from tests.conftest import real_payload
+from tests.conftest import real_payload, stored_postings
 
 CXS = "/wday/cxs/nvidia/NVIDIAExternalCareerSite"
 HOST = "https://nvidia.wd5.myworkdayjobs.com"
@@ -72,6 +80,58 @@ def test_total_at_the_cap_stops_at_2000_and_says_the_listing_may_be_partial() ->
     assert page_offsets(45) == ([20, 40], None)
     assert page_offsets(20) == ([], None)
     assert page_offsets(0) == ([], None)
+
+
+def test_a_capped_board_is_split_by_the_flat_facet_whose_every_value_is_under_the_cap() -> None:
+    payload = real_payload("workday/nvidia-cxs-jobs.json")
+    facets = {facet["facetParameter"]: facet for facet in payload["facets"]}
+    # workerSubType (2334 regular employees) and timeType (2611 full time) each hold a value
+    # at the cap; locationMainGroup nests facets instead of values.
+    split = choose_facet_split(payload)
+    assert split is not None and split.parameter == "jobFamilyGroup"
+    assert split.total == 2613 and payload["total"] == 2000
+    assert len(split.values) == 15
+    assert split.values[0] == FacetValue("0c40f6bd1d8f10ae43ffaefd46dc7e78", 1840, "Engineering")
+    assert choose_facet_split({**payload, "facets": payload["facets"][::-1]}) == split
+
+    assert choose_facet_split({"total": 2000, "facets": [facets["locationMainGroup"]]}) is None
+    engineering_capped = json.loads(json.dumps(facets["jobFamilyGroup"]))
+    engineering_capped["values"][0]["count"] = TOTAL_CAP
+    every_one_capped = [
+        facets["workerSubType"],
+        facets["timeType"],
+        engineering_capped,
+        facets["locationMainGroup"],
+    ]
+    assert choose_facet_split({**payload, "facets": every_one_capped}) is None
+    assert choose_facet_split({"total": 2000, "jobPostings": []}) is None
+
+    # Fewest values first; equal ones by the larger sum, then by name. A facet summing below
+    # the board's total (d) leaves jobs out of every slice and is not used; empty values are
+    # not slices.
+    def facet(name: str, *counts: int) -> dict[str, Any]:
+        return {
+            "facetParameter": name,
+            "values": [{"id": f"{name}{n}", "count": c} for n, c in enumerate(counts)],
+        }
+
+    pick = choose_facet_split(
+        {
+            "total": 2000,
+            "facets": [
+                facet("b", 1000, 1000),
+                facet("a", 1000, 1000),
+                facet("c", 1500, 1400),
+                facet("d", 1999),
+            ],
+        }
+    )
+    assert pick is not None and pick.parameter == "c" and pick.total == 2900
+    pick = choose_facet_split({"total": 2000, "facets": [facet("b", 1000, 1000, 0), facet("a", 1000, 1000)]})
+    assert pick is not None and pick.parameter == "a"
+    assert choose_facet_split({"total": 2000, "facets": [facet("b", 1000, 1000, 0)]}) == choose_facet_split(
+        {"total": 2000, "facets": [facet("b", 1000, 1000)]}
+    )
 
 
 def test_detail_fields_and_listing_fallbacks() -> None:
@@ -136,14 +196,29 @@ def _board_jobs(count: int) -> list[dict[str, Any]]:
     return jobs
 
 
-def _serve_board(server: BoardServer, jobs: list[dict[str, Any]], total: int | None = None) -> None:
+def _serve_board(
+    server: BoardServer,
+    jobs: list[dict[str, Any]],
+    total: int | None = None,
+    facets: list[dict[str, Any]] | None = None,
+    groups: list[str] | None = None,
+) -> None:
+    """The listing caps `total` at 2000 and wraps offsets past it, as Workday does; it reports
+    `facets` and filters by `appliedFacets` on jobFamilyGroup (`groups`: each job's value)."""
+
     def listing(request: Incoming) -> Reply | str:
         body = json.loads(request.body)
-        if request.method != "POST" or body["limit"] > 20:
+        applied = body["appliedFacets"]
+        if request.method != "POST" or body["limit"] > 20 or set(applied) - {"jobFamilyGroup"}:
             return Reply(b'{"errorCode":"HTTP_400"}', status=400)  # as real boards answer
-        offset = body["offset"]
-        page = jobs[offset : offset + body["limit"]]
-        return json.dumps({"total": len(jobs) if total is None else total, "jobPostings": page})
+        wanted = applied.get("jobFamilyGroup")
+        matched = [
+            job for number, job in enumerate(jobs) if wanted is None or (groups or [])[number] in wanted
+        ]
+        offset = body["offset"] % TOTAL_CAP
+        page = matched[offset : offset + body["limit"]]
+        reported = min(len(matched), TOTAL_CAP) if total is None else total
+        return json.dumps({"total": reported, "jobPostings": page, "facets": facets or []})
 
     server.handle(f"{CXS}/jobs", listing)
     for number, job in enumerate(jobs):
@@ -219,3 +294,70 @@ def test_failed_page_or_detail_and_the_2000_cap_make_the_crawl_incomplete(
     assert any("Workday's cap" in problem for problem in capped.result["problems"])
     offsets = sorted(json.loads(body)["offset"] for body in board_server.bodies)
     assert offsets == list(range(0, 2000, 20))
+
+
+def _recorded_facets() -> dict[str, dict[str, Any]]:
+    return {
+        facet["facetParameter"]: facet for facet in real_payload("workday/nvidia-cxs-jobs.json")["facets"]
+    }
+
+
+def test_a_board_past_the_cap_is_listed_slice_by_slice_and_completely(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+) -> None:
+    jobs = _board_jobs(2300)
+    recorded = _recorded_facets()
+    engineering, sales, operations = recorded["jobFamilyGroup"]["values"][:3]
+    groups = [engineering["id"]] * 1500 + [sales["id"]] * 300 + [operations["id"]] * 500
+    job_families = [
+        {**value, "count": groups.count(value["id"])} for value in (engineering, sales, operations)
+    ]
+    facets = [
+        # One value, but at the cap: it cannot split the board.
+        {"facetParameter": "timeType", "values": [{"descriptor": "Full time", "id": "ft", "count": 2300}]},
+        {**recorded["jobFamilyGroup"], "values": job_families},
+        recorded["locationMainGroup"],  # nested: ignored
+    ]
+    _serve_board(board_server, jobs, facets=facets, groups=groups)
+    config = _config(make_config, board_server.url, database_url)
+    open_database(database_url).dispose()
+
+    outcome = crawl_in_subprocess(config, "nvidia", timeout=120)
+
+    assert outcome.error is None, outcome.error
+    assert outcome.result["status"] == "complete", outcome.result
+    assert outcome.result["new"] == 2300
+    bodies = [json.loads(body) for body in board_server.bodies]
+    unfiltered = [body for body in bodies if not body["appliedFacets"]]
+    assert unfiltered == [{"appliedFacets": {}, "limit": 20, "offset": 0, "searchText": ""}]
+    for value in job_families:
+        offsets = sorted(
+            body["offset"] for body in bodies if body["appliedFacets"] == {"jobFamilyGroup": [value["id"]]}
+        )
+        assert offsets == list(range(0, value["count"], 20))
+    assert len(bodies) == 1 + (1500 + 300 + 500) // 20
+    details = [path for method, path in board_server.requests if method == "GET" and "/job/" in path]
+    assert len(details) == len(set(details)) == 2300
+    assert len(stored_postings(database_url)) == 2300
+
+
+def test_a_board_at_the_cap_with_no_facet_under_it_is_read_to_the_cap_and_stays_incomplete(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+) -> None:
+    # The recorded facets without jobFamilyGroup: each left holds a value at the cap or nests.
+    facets = [facet for name, facet in _recorded_facets().items() if name != "jobFamilyGroup"]
+    _serve_board(board_server, _board_jobs(60), total=2000, facets=facets)
+    config = _config(make_config, board_server.url, database_url)
+    open_database(database_url).dispose()
+
+    outcome = crawl_in_subprocess(config, "nvidia", timeout=120)
+
+    assert outcome.error is None, outcome.error
+    assert outcome.result["status"] == "incomplete"
+    assert (
+        "board reports 2000 jobs, Workday's cap; postings past it cannot be listed"
+        in outcome.result["problems"]
+    )
+    bodies = [json.loads(body) for body in board_server.bodies]
+    assert all(body["appliedFacets"] == {} for body in bodies)
+    assert sorted(body["offset"] for body in bodies) == list(range(0, 2000, 20))

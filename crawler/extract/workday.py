@@ -71,6 +71,67 @@ def page_offsets(total: int) -> tuple[list[int], str | None]:
     return offsets, None
 
 
+@dataclass(frozen=True)
+class FacetValue:
+    id: str
+    count: int
+    descriptor: str | None = None
+
+
+@dataclass(frozen=True)
+class FacetSplit:
+    """A facet whose values cut a capped board into slices Workday lists whole."""
+
+    parameter: str
+    values: tuple[FacetValue, ...]
+
+    @property
+    def total(self) -> int:
+        """Jobs the slices hold together; more than the board's distinct jobs when a job
+        carries several values of the facet."""
+        return sum(value.count for value in self.values)
+
+
+def choose_facet_split(payload: Any, cap: int = TOTAL_CAP) -> FacetSplit | None:
+    """The flat facet of an unfiltered listing page that splits the board into slices each
+    under the cap, or None when none does.
+
+    The fewest values wins (fewest slices to page), then the larger sum, then the name, so
+    the choice does not depend on the order Workday sends facets in.
+    """
+    payload = payload if isinstance(payload, dict) else {}
+    facets = payload.get("facets")
+    total = payload.get("total")
+    reported = total if isinstance(total, int) else 0
+    candidates = []
+    for facet in facets if isinstance(facets, list) else []:
+        split = _flat_facet(facet)
+        # A facet summing below the board's own total leaves some jobs out of every slice.
+        if split and all(value.count < cap for value in split.values) and split.total >= reported:
+            candidates.append(split)
+    return min(candidates, key=lambda s: (len(s.values), -s.total, s.parameter), default=None)
+
+
+def _flat_facet(facet: Any) -> FacetSplit | None:
+    """A facet whose values are all `{id, count}`; groups nesting facets in `values` (such as
+    `locationMainGroup`) are not one filter and give None."""
+    if not isinstance(facet, dict):
+        return None
+    parameter = text_or_none(facet.get("facetParameter"))
+    raw = facet.get("values")
+    if parameter is None or not isinstance(raw, list) or not raw:
+        return None
+    values = []
+    for value in raw:
+        value_id = text_or_none(value.get("id")) if isinstance(value, dict) else None
+        count = value.get("count") if isinstance(value, dict) else None
+        if value_id is None or not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return None
+        if count:  # an empty slice lists nothing; skip its request
+            values.append(FacetValue(value_id, count, text_or_none(value.get("descriptor"))))
+    return FacetSplit(parameter, tuple(values)) if values else None
+
+
 def extract_workday_detail(
     payload: Any, listed: ListedJob | None = None, company: str | None = None, site_url: str | None = None
 ) -> RawPosting:

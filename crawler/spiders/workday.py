@@ -13,6 +13,7 @@ from crawler.extract.workday import (
     PAGE_SIZE,
     TOTAL_CAP,
     ListedJob,
+    choose_facet_split,
     extract_workday_detail,
     extract_workday_list,
     page_offsets,
@@ -21,14 +22,18 @@ from crawler.items import ExtractResult, RawPosting
 from crawler.spiders.base import base_url
 from crawler.spiders.detail import DetailSpider
 
+Slice = tuple[str, str]  # (facetParameter, value id): one value of the facet a board is split by
+
 
 class WorkdaySpider(DetailSpider):
     """`board` is `tenant/site` and `api_base` the careers host, both read off the careers
     URL: https://nvidia.wd5.myworkdayjobs.com/NVIDIAExternalCareerSite gives
     `board: nvidia/NVIDIAExternalCareerSite`, `api_base: https://nvidia.wd5.myworkdayjobs.com`.
 
-    Workday reports at most 2,000 jobs and wraps offsets past that; such a listing is read up
-    to the cap and recorded as possibly partial, so the crawl never closes postings.
+    Workday reports at most 2,000 jobs and wraps offsets past that. A board at the cap is
+    listed slice by slice, one value of a facet at a time (see `choose_facet_split`); with no
+    facet to split it by, it is read up to the cap and recorded as possibly partial, so the
+    crawl never closes postings.
     """
 
     name = "workday"
@@ -39,6 +44,8 @@ class WorkdaySpider(DetailSpider):
         self.pages_done = 0
         self.listed_paths: set[str] = set()
         self.expected_jobs = 0
+        # Jobs each listing (None: unfiltered, else a facet slice) reported on its first page.
+        self.slice_totals: dict[Slice | None, int] = {}
 
     @classmethod
     def listing_url(cls, source: SourceConfig) -> str:
@@ -52,37 +59,50 @@ class WorkdaySpider(DetailSpider):
     async def start(self) -> AsyncIterator[Any]:
         yield self._page_request(0)
 
-    def _page_request(self, offset: int) -> JsonRequest:
-        body = {"appliedFacets": {}, "limit": PAGE_SIZE, "offset": offset, "searchText": ""}
+    def _page_request(self, offset: int, facet: Slice | None = None) -> JsonRequest:
+        applied = {facet[0]: [facet[1]]} if facet else {}
+        body = {"appliedFacets": applied, "limit": PAGE_SIZE, "offset": offset, "searchText": ""}
         return JsonRequest(
             self.listing_url(self.source),
             data=body,
             callback=self.parse_listing,
             errback=self.listing_failed,
-            cb_kwargs={"offset": offset},
+            cb_kwargs={"offset": offset, "facet": facet},
         )
 
-    def parse_listing(self, response: Response, offset: int) -> Iterator[Any]:
+    def parse_listing(self, response: Response, offset: int, facet: Slice | None = None) -> Iterator[Any]:
         payload = self.decode_json(response)
         if payload is None:
             return
         try:
             page = extract_workday_list(payload)
         except ValueError as error:
-            self.record_problem(f"{response.url} offset {offset}: {error}")
+            self.record_problem(f"{response.url}{_label(facet)} offset {offset}: {error}")
             return
+        if offset == 0 and facet is None and page.total >= TOTAL_CAP:
+            split = choose_facet_split(payload)
+            if split is not None:
+                # The slices list this page's jobs too: their details are requested from there.
+                self.expected_jobs = split.total
+                self.pages_expected += len(split.values)
+                for value in split.values:
+                    yield self._page_request(0, (split.parameter, value.id))
+                self._page_done()
+                return
         yield from self.emit(ExtractResult(dropped=page.dropped))
         if offset == 0:
-            # Only the first page's `total` is relied on: the pages follow from it at once.
+            # Only a listing's first `total` is relied on: its pages follow from it at once.
             offsets, partial = page_offsets(page.total)
             if partial:
-                self.record_problem(partial)
+                self.record_problem(f"listing{_label(facet)}: {partial}" if facet else partial)
             self.pages_expected += len(offsets)
-            self.expected_jobs = min(page.total, TOTAL_CAP)
+            self.slice_totals[facet] = min(page.total, TOTAL_CAP)
+            if facet is None:
+                self.expected_jobs = self.slice_totals[facet]
             for next_offset in offsets:
-                yield self._page_request(next_offset)
-        if not page.jobs and offset < self.expected_jobs:
-            self.record_problem(f"listing page at offset {offset} is empty")
+                yield self._page_request(next_offset, facet)
+        if not page.jobs and offset < self.slice_totals.get(facet, 0):
+            self.record_problem(f"listing{_label(facet)} page at offset {offset} is empty")
         for job in page.jobs:
             self.listed_paths.add(job.external_path)
             yield scrapy.Request(
@@ -92,6 +112,9 @@ class WorkdaySpider(DetailSpider):
                 errback=self.detail_failed,
                 cb_kwargs={"listed": job},
             )
+        self._page_done()
+
+    def _page_done(self) -> None:
         self.pages_done += 1
         if self.pages_done == self.pages_expected:
             self._finish_listing()
@@ -99,6 +122,7 @@ class WorkdaySpider(DetailSpider):
     def _finish_listing(self) -> None:
         if len(self.listed_paths) < self.expected_jobs:
             # Postings shifted between pages while paging (or offsets wrapped): some were missed.
+            # Split by a facet, a job with several of its values also falls short here: safe.
             self.record_problem(f"listing gave {len(self.listed_paths)} postings of {self.expected_jobs}")
             return
         self.listing_complete = True
@@ -114,3 +138,7 @@ class WorkdaySpider(DetailSpider):
             self.record_problem(f"{response.url}: {error}")
             return
         yield from self.emit(ExtractResult(postings=[posting]))
+
+
+def _label(facet: Slice | None) -> str:
+    return f" {facet[0]}={facet[1]}" if facet else ""
