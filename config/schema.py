@@ -281,9 +281,14 @@ class Config(Strict):
     @model_validator(mode="after")
     def _references(self) -> Config:
         problems: list[str] = []
-        names = [source.name for source in self.sources]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(f"source name {name!r} is used more than once")
+        for kind, names in (
+            ("source name", [source.name for source in self.sources]),
+            ("watch name", [watch.name for watch in self.watches]),
+            ("recipient", [recipient.email.casefold() for recipient in self.recipients]),
+        ):
+            for name in sorted({n for n in names if names.count(n) > 1}):
+                problems.append(f"{kind} {name!r} is used more than once")
+        source_names = {source.name for source in self.sources}
         watch_names = {watch.name for watch in self.watches}
         for watch in self.watches:
             if watch.extends and watch.extends not in PRESETS and watch.extends not in watch_names:
@@ -291,6 +296,11 @@ class Config(Strict):
                 problems.append(
                     f"watch {watch.name!r} extends unknown preset {watch.extends!r} (known: {known})"
                 )
+            elif self._extends_itself(watch):
+                problems.append(f"watch {watch.name!r} extends itself through {watch.extends!r}")
+            for name in watch.sources:
+                if name not in source_names:
+                    problems.append(f"watch {watch.name!r} is limited to unknown source {name!r}")
         for recipient in self.recipients:
             for followed in recipient.watches:
                 if followed not in watch_names:
@@ -298,6 +308,16 @@ class Config(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _extends_itself(self, watch: WatchRule) -> bool:
+        seen = {watch.name}
+        by_name = {each.name: each for each in self.watches}
+        while watch.extends in by_name and watch.extends not in PRESETS:
+            if watch.extends in seen:
+                return True
+            seen.add(watch.extends)
+            watch = by_name[watch.extends]
+        return False
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

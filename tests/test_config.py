@@ -98,3 +98,23 @@ recipients:
     first, second = problems(text)
     assert first.startswith("bad.yaml:4:5: recipients[0].digest: invalid cron schedule '0 25 * * *'")
     assert second.startswith("bad.yaml:7:5: recipients[1].digest: invalid cron schedule")
+
+
+def test_names_used_twice_loops_of_extends_and_unknown_sources_are_errors() -> None:
+    text = """\
+sources:
+  - {name: stripe, type: greenhouse, board: stripe}
+watches:
+  - {name: w, extends: v}
+  - {name: v, extends: w}
+  - {name: x, sources: [stripe, strpe]}
+  - {name: x}
+recipients:
+  - {email: me@example.com, watches: [x]}
+  - {email: Me@Example.com, watches: [w]}
+"""
+    (found,) = problems(text)
+    assert "watch name 'x' is used more than once" in found
+    assert "recipient 'me@example.com' is used more than once" in found
+    assert "watch 'w' extends itself through 'v'" in found
+    assert "watch 'x' is limited to unknown source 'strpe'" in found
