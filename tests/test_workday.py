@@ -89,7 +89,7 @@ def test_a_capped_board_is_split_by_the_flat_facet_whose_every_value_is_under_th
     # at the cap; locationMainGroup nests facets instead of values.
     split = choose_facet_split(payload)
     assert split is not None and split.parameter == "jobFamilyGroup"
-    assert split.total == 2613 and payload["total"] == 2000
+    assert split.total == split.expected == 2613 and payload["total"] == 2000
     assert len(split.values) == 15
     assert split.values[0] == FacetValue("0c40f6bd1d8f10ae43ffaefd46dc7e78", 1840, "Engineering")
     assert choose_facet_split({**payload, "facets": payload["facets"][::-1]}) == split
@@ -127,6 +127,10 @@ def test_a_capped_board_is_split_by_the_flat_facet_whose_every_value_is_under_th
         }
     )
     assert pick is not None and pick.parameter == "c" and pick.total == 2900
+    # Jobs untagged in the chosen facet show in another facet's larger sum: the slices must
+    # list that many before the board counts as read whole.
+    pick = choose_facet_split({"total": 2000, "facets": [facet("a", 1000, 1100), facet("w", 2300)]})
+    assert pick is not None and (pick.parameter, pick.total, pick.expected) == ("a", 2100, 2300)
     pick = choose_facet_split({"total": 2000, "facets": [facet("b", 1000, 1000, 0), facet("a", 1000, 1000)]})
     assert pick is not None and pick.parameter == "a"
     assert choose_facet_split({"total": 2000, "facets": [facet("b", 1000, 1000, 0)]}) == choose_facet_split(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crawler.extract.common import text_or_none, unescape_html
@@ -84,6 +84,11 @@ class FacetSplit:
 
     parameter: str
     values: tuple[FacetValue, ...]
+    # How many jobs the slices must list for the board to count as read whole: the largest
+    # sum of any flat facet. A job missing from the chosen facet (untagged) would otherwise go
+    # unnoticed and be closed; a facet whose jobs carry several values sums higher than the
+    # board holds, which leaves the crawl incomplete (nothing closes) rather than wrong.
+    expected: int = 0
 
     @property
     def total(self) -> int:
@@ -103,13 +108,17 @@ def choose_facet_split(payload: Any, cap: int = TOTAL_CAP) -> FacetSplit | None:
     facets = payload.get("facets")
     total = payload.get("total")
     reported = total if isinstance(total, int) else 0
-    candidates = []
-    for facet in facets if isinstance(facets, list) else []:
-        split = _flat_facet(facet)
-        # A facet summing below the board's own total leaves some jobs out of every slice.
-        if split and all(value.count < cap for value in split.values) and split.total >= reported:
-            candidates.append(split)
-    return min(candidates, key=lambda s: (len(s.values), -s.total, s.parameter), default=None)
+    flat = [split for facet in (facets if isinstance(facets, list) else []) if (split := _flat_facet(facet))]
+    # A facet summing below the board's own total leaves some jobs out of every slice.
+    candidates = [
+        split
+        for split in flat
+        if all(value.count < cap for value in split.values) and split.total >= reported
+    ]
+    chosen = min(candidates, key=lambda s: (len(s.values), -s.total, s.parameter), default=None)
+    if chosen is None:
+        return None
+    return replace(chosen, expected=max(split.total for split in flat))
 
 
 def _flat_facet(facet: Any) -> FacetSplit | None:

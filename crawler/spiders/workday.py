@@ -83,7 +83,7 @@ class WorkdaySpider(DetailSpider):
             split = choose_facet_split(payload)
             if split is not None:
                 # The slices list this page's jobs too: their details are requested from there.
-                self.expected_jobs = split.total
+                self.expected_jobs = split.expected
                 self.pages_expected += len(split.values)
                 for value in split.values:
                     yield self._page_request(0, (split.parameter, value.id))
