@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -130,7 +130,7 @@ class Event(Base):
     backfill: Mapped[bool] = mapped_column(default=False)
     # False on a copy of a job first seen on another source: only a watch limited to this
     # copy's source, and not to a source that saw the job earlier, is told.
-    announced: Mapped[bool] = mapped_column(default=True, server_default=true())
+    announced: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     posting: Mapped[Posting] = relationship()

@@ -17,11 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Batch mode: SQLite cannot alter a table in place.
+    # A plain '1' default (true on both databases) lets SQLite add the column in place: an
+    # expression would make batch mode rebuild the table, which the outbox's foreign key to
+    # its events forbids.
     with op.batch_alter_table("events") as batch:
-        batch.add_column(sa.Column("announced", sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch.add_column(sa.Column("announced", sa.Boolean(), server_default="1", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("events") as batch:
+    # In place as well (SQLite 3.35 and newer drop a column without rebuilding the table).
+    with op.batch_alter_table("events", recreate="never") as batch:
         batch.drop_column("announced")
