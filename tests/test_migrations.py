@@ -24,7 +24,9 @@ def test_the_migrations_build_the_schema_the_models_describe(database_url: str) 
     assert differences == []
 
 
-def test_a_database_with_events_and_outbox_items_upgrades_and_downgrades_keeping_them(database_url: str) -> None:
+def test_a_database_with_events_and_outbox_items_upgrades_and_downgrades_keeping_them(
+    database_url: str,
+) -> None:
     # An outbox row refers to its event: a migration that rebuilt the events table would break
     # that reference (SQLite checks foreign keys on every connection here).
     engine = make_engine(database_url)
