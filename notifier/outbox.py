@@ -4,40 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from config.schema import Config, WatchRule
+from config.schema import Config
 from notifier.rules import RuleSet, event_wanted, resolve
 from pipeline.models import Event, OutboxItem, Posting, Source
 from pipeline.store import EventHook
 
 
 def outbox_hook(config: Config) -> EventHook:
-    """An event hook for `pipeline.store` that enqueues matching events for each recipient."""
+    """An event hook for `pipeline.store` that enqueues matching events for each recipient.
+
+    An event on a job's original goes to every recipient a watch of theirs matches. The same
+    job on other sources (copies) is told only to recipients who do not hear of it through
+    another of its open postings: those whose watches are limited to the copy's source.
+    """
     followed = {name for recipient in config.recipients for name in recipient.watches}
     watches = {watch.name: resolve(watch, config) for watch in config.watches if watch.name in followed}
     rules = RuleSet(watches.values())
+
+    def matching(data: dict[str, Any], source: str | None) -> set[str]:
+        return {rule.name for rule in rules.matching(data, source)}
 
     def enqueue(session: Session, events: Sequence[Event]) -> None:
         items = []
         for event in events:
             source = event.posting.source.name if event.posting.source else None
             # Each posting is tested once against every watch; recipients pick theirs.
-            matched = {rule.name for rule in rules.matching(event.version.data, source)}
+            matched = matching(event.version.data, source)
             if not matched:
                 continue
-            earlier = set() if event.announced else earlier_sources(session, event.posting)
+            # The watches through which a recipient hears of this job from another posting.
+            elsewhere: set[str] = set()
+            if not event.announced:
+                for other in sources_telling_instead(session, event):
+                    elsewhere |= matching(event.version.data, other)
             for recipient in config.recipients:
                 if event.backfill and recipient.backfill == "skip":
+                    continue
+                if elsewhere.intersection(recipient.watches):
                     continue
                 names = [
                     name
                     for name in recipient.watches
-                    if name in matched
-                    and event_wanted(watches[name], event.type, event.diff)
-                    and (event.announced or follows_copy(watches[name], source, earlier))
+                    if name in matched and event_wanted(watches[name], event.type, event.diff)
                 ]
                 if names:
                     items.append(OutboxItem(recipient=recipient.email, event=event, watches=",".join(names)))
@@ -46,28 +59,26 @@ def outbox_hook(config: Config) -> EventHook:
     return enqueue
 
 
-def follows_copy(watch: WatchRule, source: str | None, earlier: set[str]) -> bool:
-    """Is a watch told about a copy of a job that another source saw first? Only when it is
-    limited to the copy's source and to none of the sources that saw the job before (those
-    already told it)."""
-    return source in watch.sources and earlier.isdisjoint(watch.sources)
-
-
-def earlier_sources(session: Session, posting: Posting) -> set[str]:
-    """The other sources that saw this copy's job before it: its original's, and those of any
-    earlier copies. (Two postings alike on one board are two postings to that board's watchers.)"""
-    original = posting.duplicate_of_id
-    return set(
-        session.scalars(
-            select(Source.name)
-            .join(Posting, Posting.source_id == Source.id)
-            .where(
-                or_(Posting.id == original, Posting.duplicate_of_id == original),
-                Posting.id < posting.id,
-                Posting.source_id != posting.source_id,
-            )
+def sources_telling_instead(session: Session, event: Event) -> set[str]:
+    """The other sources whose open postings of the same job tell their watchers about it
+    instead of this posting: its original and copies seen before it; for a closing, every
+    other open posting of the job (it is still open there). Postings alike on this posting's
+    own source are other postings to its watchers, and do not count."""
+    posting = event.posting
+    group = posting.duplicate_of_id if posting.duplicate_of_id is not None else posting.id
+    query = (
+        select(Source.name)
+        .join(Posting, Posting.source_id == Source.id)
+        .where(
+            or_(Posting.id == group, Posting.duplicate_of_id == group),
+            Posting.id != posting.id,
+            Posting.source_id != posting.source_id,
+            Posting.status == "open",
         )
     )
+    if event.type != "closed":
+        query = query.where(or_(Posting.id == group, Posting.id < posting.id))
+    return set(session.scalars(query))
 
 
 def pending_items(session: Session, recipient: str) -> list[OutboxItem]:

@@ -154,6 +154,7 @@ def _store_batch(
             diff = field_diff(_material_of(previous), material)
         if row.status == "closed":
             row.status, row.closed_at = "open", None
+            _stand_alone_if_original_closed(session, row)
             events.append(
                 Event(posting=row, version=version, crawl_run_id=run_id, type="reopened", diff=diff)
             )
@@ -258,20 +259,32 @@ def _close_missing(
         if row.missing_count < source.close_after_missing:
             continue
         row.status, row.closed_at = "closed", now
+        # A copy's closing, or an original's whose copy takes over, is news only to watchers who
+        # followed the job here and nowhere it is still open (notifier.outbox decides who).
         copy = row.duplicate_of_id is not None
-        if not copy and _hand_over_to_copy(session, row):
-            continue
+        handed_over = not copy and _hand_over_to_copy(session, row)
+        announced = not (copy or handed_over)
         events.append(
             Event(
-                posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed", announced=not copy
+                posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed", announced=announced
             )
         )
     return events, None
 
 
+def _stand_alone_if_original_closed(session: Session, row: Posting) -> None:
+    """A copy back on its board while its original stays closed is the job's original now:
+    everyone was told the job closed, so everyone is told it is back."""
+    if row.duplicate_of_id is None:
+        return
+    original = session.get(Posting, row.duplicate_of_id)
+    if original is None or original.status == "closed":
+        row.duplicate_of_id = None
+
+
 def _hand_over_to_copy(session: Session, row: Posting) -> bool:
     """When a job closes on one source but its copy on another is still open, the copy becomes
-    the original (announced from now on) and nothing is reported closed."""
+    the original (announced from now on); the closing is not announced to everyone."""
     copies = list(
         session.scalars(
             select(Posting)

@@ -248,7 +248,9 @@ def test_when_the_original_closes_its_open_copy_takes_over_silently(sessions: se
     crawl(sessions, board, source=mirror)
     without = copy.deepcopy(board)
     without["jobs"] = [j for j in without["jobs"] if j["id"] != 7462961]
-    assert events(sessions, crawl(sessions, without)) == [], "still open on the other source"
+    handed_over = crawl(sessions, without)
+    assert events(sessions, handed_over) == [], "still open on the other source"
+    assert events(sessions, handed_over, announced=False) == [("closed", "7462961")], "for its own watchers"
     changed = copy.deepcopy(board)
     job(changed, 7462961)["title"] = "Infrastructure Engineer II, Privy"
     assert events(sessions, crawl(sessions, changed, source=mirror)) == [("changed", "7462961")]
