@@ -90,6 +90,7 @@ def test_a_capped_board_is_split_by_the_flat_facet_whose_every_value_is_under_th
     split = choose_facet_split(payload)
     assert split is not None and split.parameter == "jobFamilyGroup"
     assert split.total == split.expected == 2613 and payload["total"] == 2000
+    assert split.confirmed  # workerSubType and timeType count 2613 too
     assert len(split.values) == 15
     assert split.values[0] == FacetValue("0c40f6bd1d8f10ae43ffaefd46dc7e78", 1840, "Engineering")
     assert choose_facet_split({**payload, "facets": payload["facets"][::-1]}) == split
@@ -131,6 +132,9 @@ def test_a_capped_board_is_split_by_the_flat_facet_whose_every_value_is_under_th
     # list that many before the board counts as read whole.
     pick = choose_facet_split({"total": 2000, "facets": [facet("a", 1000, 1100), facet("w", 2300)]})
     assert pick is not None and (pick.parameter, pick.total, pick.expected) == ("a", 2100, 2300)
+    assert not pick.confirmed, "only one facet counts 2300"
+    alone = choose_facet_split({"total": 2000, "facets": [facet("a", 1000, 1100)]})
+    assert alone is not None and not alone.confirmed, "a single facet cannot show untagged jobs"
     pick = choose_facet_split({"total": 2000, "facets": [facet("b", 1000, 1000, 0), facet("a", 1000, 1000)]})
     assert pick is not None and pick.parameter == "a"
     assert choose_facet_split({"total": 2000, "facets": [facet("b", 1000, 1000, 0)]}) == choose_facet_split(
@@ -306,8 +310,9 @@ def _recorded_facets() -> dict[str, dict[str, Any]]:
     }
 
 
-def test_a_board_past_the_cap_is_listed_slice_by_slice_and_completely(
-    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+@pytest.mark.parametrize("cross_checked", [True, False])
+def test_a_board_past_the_cap_is_listed_slice_by_slice_and_complete_when_facets_agree(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str, cross_checked: bool
 ) -> None:
     jobs = _board_jobs(2300)
     recorded = _recorded_facets()
@@ -317,11 +322,13 @@ def test_a_board_past_the_cap_is_listed_slice_by_slice_and_completely(
         {**value, "count": groups.count(value["id"])} for value in (engineering, sales, operations)
     ]
     facets = [
-        # One value, but at the cap: it cannot split the board.
-        {"facetParameter": "timeType", "values": [{"descriptor": "Full time", "id": "ft", "count": 2300}]},
         {**recorded["jobFamilyGroup"], "values": job_families},
         recorded["locationMainGroup"],  # nested: ignored
     ]
+    if cross_checked:
+        # One value, but at the cap: it cannot split the board, but it confirms the count.
+        time_type = {"descriptor": "Full time", "id": "ft", "count": 2300}
+        facets.insert(0, {"facetParameter": "timeType", "values": [time_type]})
     _serve_board(board_server, jobs, facets=facets, groups=groups)
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
@@ -329,8 +336,12 @@ def test_a_board_past_the_cap_is_listed_slice_by_slice_and_completely(
     outcome = crawl_in_subprocess(config, "nvidia", timeout=120)
 
     assert outcome.error is None, outcome.error
-    assert outcome.result["status"] == "complete", outcome.result
     assert outcome.result["new"] == 2300
+    if cross_checked:
+        assert outcome.result["status"] == "complete", outcome.result
+    else:  # every posting is stored, but a count no other facet confirms closes nothing
+        assert outcome.result["status"] == "incomplete"
+        assert any("no other facet confirms the count" in p for p in outcome.result["problems"])
     bodies = [json.loads(body) for body in board_server.bodies]
     unfiltered = [body for body in bodies if not body["appliedFacets"]]
     assert unfiltered == [{"appliedFacets": {}, "limit": 20, "offset": 0, "searchText": ""}]

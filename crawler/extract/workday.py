@@ -89,6 +89,9 @@ class FacetSplit:
     # unnoticed and be closed; a facet whose jobs carry several values sums higher than the
     # board holds, which leaves the crawl incomplete (nothing closes) rather than wrong.
     expected: int = 0
+    # Whether two flat facets count `expected` alike. With one alone, jobs it leaves untagged
+    # could not be noticed, so the listing is not trusted to close postings.
+    confirmed: bool = False
 
     @property
     def total(self) -> int:
@@ -118,7 +121,9 @@ def choose_facet_split(payload: Any, cap: int = TOTAL_CAP) -> FacetSplit | None:
     chosen = min(candidates, key=lambda s: (len(s.values), -s.total, s.parameter), default=None)
     if chosen is None:
         return None
-    return replace(chosen, expected=max(split.total for split in flat))
+    expected = max(split.total for split in flat)
+    agreeing = sum(split.total == expected for split in flat)
+    return replace(chosen, expected=expected, confirmed=agreeing >= 2)
 
 
 def _flat_facet(facet: Any) -> FacetSplit | None:

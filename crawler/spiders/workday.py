@@ -84,6 +84,11 @@ class WorkdaySpider(DetailSpider):
             if split is not None:
                 # The slices list this page's jobs too: their details are requested from there.
                 self.expected_jobs = split.expected
+                if not split.confirmed:
+                    self.record_problem(
+                        f"board reports {page.total} jobs, Workday's cap; split by {split.parameter}, but no "
+                        "other facet confirms the count, so postings are not closed"
+                    )
                 self.pages_expected += len(split.values)
                 for value in split.values:
                     yield self._page_request(0, (split.parameter, value.id))
