@@ -23,6 +23,7 @@ from typing import Any
 
 from config.schema import MinSalary, WatchRule
 from notifier.textscan import Scanner
+from pipeline.salary import salary_top
 
 # Short names people write for places, and what boards write.
 LOCATION_ALIASES = {
@@ -50,6 +51,11 @@ def place_pattern(aliases: list[str]) -> re.Pattern[str]:
         r"[\s\-/]+".join(re.escape(word) for word in alias.split()) for alias in aliases if alias.strip()
     ]
     return re.compile(rf"(?<!\w)(?:{'|'.join(bodies) or '(?!)'})(?!\w)", re.IGNORECASE)
+
+
+def rule_places(rule: WatchRule) -> re.Pattern[str]:
+    """Any of the places a rule names, with their aliases."""
+    return place_pattern([alias for place in rule.locations for alias in location_aliases(place)])
 
 
 @dataclass
@@ -172,7 +178,7 @@ class _SalaryFloors:
 
     def __call__(self, posting: Posting) -> int:
         data = posting.data
-        top, currency = data.get("salary_max") or data.get("salary_min"), data.get("salary_currency")
+        top, currency = salary_top(data), data.get("salary_currency")
         if top is None or currency is None:
             return self.unknown
         table = self.tables.get(currency)
@@ -280,44 +286,42 @@ class RuleSet:
         masks = [0] * self.ROUNDS
         lexicon, fields = self._lexicon, tuple(rule.fields)
 
-        def condition(number: int, key: Hashable, check: Check | None = None) -> int:
+        def condition(number: int, key: Hashable, register: Callable[[int], object]) -> None:
+            """The rule needs the condition `key`; the first rule to need it registers its bit."""
             bit = self._keys.get(key)
             if bit is None:
                 bit = self._keys[key] = 1 << len(self._keys)
-                if check is not None:
-                    self._checks[number].append((bit, check))
+                register(bit)
             masks[number] |= bit
-            return bit
+
+        def checked(number: int, check: Check) -> Callable[[int], None]:
+            return lambda bit: self._checks[number].append((bit, check))
 
         if rule.sources:
-            self._sources.add(rule.sources, condition(0, ("sources", frozenset(rule.sources))))
+            sources = frozenset(rule.sources)
+            condition(0, ("sources", sources), lambda bit: self._sources.add(sources, bit))
         if rule.companies:
             companies = frozenset(company.casefold() for company in rule.companies)
-            self._companies.add(companies, condition(0, ("companies", companies)))
+            condition(0, ("companies", companies), lambda bit: self._companies.add(companies, bit))
         if rule.workplace:
-            self._workplace.add(rule.workplace, condition(0, ("workplace", frozenset(rule.workplace))))
+            workplace = frozenset(rule.workplace)
+            condition(0, ("workplace", workplace), lambda bit: self._workplace.add(workplace, bit))
         if (wanted := rule.min_salary) is not None:
             key = ("salary", wanted.amount, wanted.currency, wanted.include_unknown)
-            new = key not in self._keys
-            bit = condition(0, key)
-            if new:
-                self._salary.add(wanted, bit)
+            condition(0, key, lambda bit: self._salary.add(wanted, bit))
 
         def terms(number: int, where: tuple[str, ...], kind: str, listed: list[str]) -> None:
             mask = lexicon.mask(listed, where)
-            key = (kind, mask, where)
-            new = key not in self._keys
-            bit = condition(number, key)
-            if new:
-                want, negate = {"any": (0, True), "all": (mask, False), "none": (0, False)}[kind]
-                self._term_tests[number].setdefault(where, []).append((bit, mask, want, negate))
+            want, negate = {"any": (0, True), "all": (mask, False), "none": (0, False)}[kind]
+            tests = self._term_tests[number].setdefault(where, [])
+            condition(number, (kind, mask, where), lambda bit: tests.append((bit, mask, want, negate)))
 
         if rule.locations:
-            places = place_pattern([alias for place in rule.locations for alias in location_aliases(place)])
+            places = rule_places(rule)
             condition(
                 1,
                 ("places", places.pattern),
-                lambda posting: any(places.search(place) for place in posting.places),
+                checked(1, lambda posting: any(places.search(place) for place in posting.places)),
             )
         # Term conditions read the title only (round 1) or the longer fields too (round 2).
         text_round = 1 if fields == TITLE else 2
@@ -334,7 +338,7 @@ class RuleSet:
                     return True
                 return (posting.terms(fields) & in_text).bit_count() >= least
 
-            condition(2, ("topic", on_title, in_text, least, fields), on_topic)
+            condition(2, ("topic", on_title, in_text, least, fields), checked(2, on_topic))
         for kind, listed in (("any", rule.any), ("all", rule.all), ("none", rule.none)):
             if listed:
                 terms(text_round, fields, kind, listed)
@@ -343,7 +347,7 @@ class RuleSet:
             condition(
                 2,
                 ("regex", rule.regex, fields),
-                lambda posting: regex.search(posting.text(fields)) is not None,
+                checked(2, lambda posting: regex.search(posting.text(fields)) is not None),
             )
         return tuple(masks)
 
@@ -393,8 +397,7 @@ class RuleSet:
             return fail(f"company {data.get('company')!r} is not watched")
         if rule.locations:
             places = posting.places
-            wanted = place_pattern([alias for place in rule.locations for alias in location_aliases(place)])
-            if not any(wanted.search(place) for place in places):
+            if not any(rule_places(rule).search(place) for place in places):
                 return fail(
                     f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}"
                 )
@@ -411,7 +414,7 @@ class RuleSet:
 def salary_verdict(rule: WatchRule, data: dict[str, Any]) -> Match:
     assert rule.min_salary is not None
     wanted = rule.min_salary
-    top = data.get("salary_max") or data.get("salary_min")
+    top = salary_top(data)
     currency = data.get("salary_currency")
     if top is None or currency is None:
         if wanted.include_unknown:

@@ -11,6 +11,8 @@ from typing import Any
 import css_inline
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from pipeline.salary import salary_top
+
 EVENT_ORDER = {"new": 0, "reopened": 1, "changed": 2, "closed": 3}
 FIELD_LABELS = {
     "title": "Title",
@@ -105,7 +107,7 @@ def best_paid_first(
 
 
 def _yearly_top(data: dict[str, Any]) -> float | None:
-    top = data.get("salary_max") or data.get("salary_min")
+    top = salary_top(data)
     if top is None:
         return None
     return float(top) * PERIODS_PER_YEAR.get(data.get("salary_period") or "year", 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,12 @@ _NOT_PAY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n")
+
+
+def salary_top(data: dict[str, Any]) -> float | None:
+    """The top of a stored posting's pay range, or its one figure: what pay is compared by."""
+    top: float | None = data.get("salary_max") or data.get("salary_min")
+    return top
 
 
 def parse_salary(text: str | None) -> Salary | None:

@@ -27,21 +27,25 @@ ENGINEER = 8008880  # an engineering role on the recorded board
 
 
 def config_for(database_url: str) -> Config:
+    return config_with(
+        database_url,
+        ["stripe", "stripe-careers"],
+        "  - {name: everywhere, title_any: [engineer]}\n"
+        "  - {name: careers-only, title_any: [engineer], sources: [stripe-careers]}\n"
+        "  - {name: both, title_any: [engineer], sources: [stripe, stripe-careers]}\n",
+        "  - {email: all@example.com, watches: [everywhere], backfill: full}\n"
+        "  - {email: careers@example.com, watches: [careers-only], backfill: full}\n"
+        "  - {email: both@example.com, watches: [both], backfill: full}\n",
+    )
+
+
+def config_with(database_url: str, sources: list[str], watches: str, recipients: str) -> Config:
+    """Sources all reading the same board (closing at the first crawl that misses a job)."""
+    listed = "".join(
+        f"  - {{name: {name}, type: greenhouse, board: stripe, close_after_missing: 1}}\n" for name in sources
+    )
     return parse_config(
-        f"""
-database: "{database_url}"
-sources:
-  - {{name: stripe, type: greenhouse, board: stripe, close_after_missing: 1}}
-  - {{name: stripe-careers, type: greenhouse, board: stripe, close_after_missing: 1}}
-watches:
-  - {{name: everywhere, title_any: [engineer]}}
-  - {{name: careers-only, title_any: [engineer], sources: [stripe-careers]}}
-  - {{name: both, title_any: [engineer], sources: [stripe, stripe-careers]}}
-recipients:
-  - {{email: all@example.com, watches: [everywhere], backfill: full}}
-  - {{email: careers@example.com, watches: [careers-only], backfill: full}}
-  - {{email: both@example.com, watches: [both], backfill: full}}
-""",
+        f'database: "{database_url}"\nsources:\n{listed}watches:\n{watches}recipients:\n{recipients}',
         "test.yaml",
     )
 
@@ -113,16 +117,6 @@ def test_a_watch_limited_to_the_second_source_hears_of_its_copies_and_nobody_hea
     gone["jobs"] = [j for j in gone["jobs"] if j["id"] != ENGINEER]
     crawl(sessions, config, "stripe-careers", gone)  # closed on the copy's board only
     assert told(sessions) == {"careers@example.com": Counter({("closed", "stripe-careers"): 1})}
-
-
-def config_with(database_url: str, sources: list[str], watches: str, recipients: str) -> Config:
-    listed = "".join(
-        f"  - {{name: {name}, type: greenhouse, board: stripe, close_after_missing: 1}}\n" for name in sources
-    )
-    return parse_config(
-        f'database: "{database_url}"\nsources:\n{listed}watches:\n{watches}recipients:\n{recipients}',
-        "test.yaml",
-    )
 
 
 def without_engineer(board: dict[str, Any]) -> dict[str, Any]:
