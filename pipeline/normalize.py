@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import html_text
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-from crawler.items import RawPosting
+from pipeline.raw import RawPosting
 from pipeline.salary import Salary, parse_salary
 from pipeline.workplace import classify_workplace
 

@@ -1,0 +1,32 @@
+"""A posting as a board describes it, before normalization: what extractors produce and the
+pipeline consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RawPosting:
+    """A posting as read from a board. Only `external_id` and `title` are required.
+
+    Fields hold the board's own values; `pipeline.normalize` turns them into the common form.
+    `salary` carries structured pay when the board has it (keys min, max, currency, period);
+    otherwise pay is parsed from `salary_text` or the description.
+    """
+
+    external_id: str
+    title: str
+    url: str | None = None
+    company: str | None = None
+    locations: list[str] = field(default_factory=list)
+    department: str | None = None
+    employment_type: str | None = None
+    workplace: str | None = None
+    description_html: str | None = None
+    description_text: str | None = None
+    salary: dict[str, Any] | None = None
+    salary_text: str | None = None
+    posted_at: str | None = None
+    updated_at: str | None = None
