@@ -271,8 +271,33 @@ class Recipient(Strict):
     backfill_top: Annotated[int, Field(ge=0)] = 10
 
 
+class CrawlSettings(Strict):
+    """How one crawl fetches: every due source in one Scrapy process, sharing these limits.
+
+    Boards on one API host (boards-api.greenhouse.io serves every Greenhouse board) share that
+    host's limits through Scrapy's download slots; the defaults are polite to public APIs.
+    """
+
+    # Requests in flight across all sources, and to any one host.
+    concurrency: int = Field(32, ge=1, le=1024)
+    per_host: int = Field(2, ge=1, le=256)
+    # Seconds between requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle may raise it.
+    delay: float = Field(0.0, ge=0, le=600)
+    autothrottle: bool = True
+    # The whole crawl process is stopped when no source finishes for this long (a hang);
+    # each source's own `timeout` ends it incomplete well before.
+    stall_timeout: str = "15m"
+
+    @field_validator("stall_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class Config(Strict):
     database: str = "sqlite:///rolewatch.db"
+    crawl: CrawlSettings = Field(default_factory=lambda: CrawlSettings.model_validate({}))
     mail: MailConfig = Field(default_factory=lambda: MailConfig.model_validate({}))
     sources: list[SourceConfig] = []
     watches: list[WatchRule] = []
