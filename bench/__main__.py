@@ -1,104 +1,72 @@
-"""Measure rule matching and crawl ingestion on the recorded Stripe board.
+"""`python -m bench [matching|ingest|render|crawl] [options]`: every benchmark by default.
 
-- matching: 100,000 postings (the board's 267 real postings, repeated with varied titles)
-  against 100 watch rules built from the presets and term lists, the way the outbox does it:
-  one rule set, each posting tested once against all its rules (every posting's fields are
-  scanned afresh: nothing about a text is kept from one posting to the next);
-- ingestion: store the board into SQLite (first crawl, then an unchanged recrawl).
+- matching: 100,000 postings x 100 rules (bench/matching.py), and the explaining path;
+- ingest: the recorded Stripe board stored in-process, first crawl and unchanged recrawl;
+- render: one digest of 10,000 events (bench/digest_render.py);
+- crawl: rolewatch against the floor on a farm of Greenhouse boards (bench/crawl.py), at
+  200, 2,000 and 20,000 boards unless `--boards` says otherwise.
 """
 
 from __future__ import annotations
 
-import itertools
+import argparse
 import resource
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-from config.schema import SourceConfig, WatchRule
-from crawler.extract.greenhouse import extract_greenhouse
-from notifier.rules import RuleSet, resolve
-from pipeline.db import open_database, session_factory
-from pipeline.normalize import normalize
-from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
-from rolewatch.demo_boards import board_before
+from bench.crawl import SIZES, Limits, bench_crawl
+from bench.digest_render import bench_digest_render
+from bench.machine import describe
+from bench.matching import bench_ingest, bench_matching
 
-TERMS = ["kubernetes", "golang", "rust", "postgres", "kafka", "terraform", "python", "java", "aws", "linux"]
+STEPS = ("matching", "ingest", "render", "crawl")
 
 
-def rules(count: int = 100) -> list[WatchRule]:
-    made = []
-    for index in range(count):
-        term = TERMS[index % len(TERMS)]
-        if index % 4 == 0:
-            made.append(resolve(WatchRule(name=f"r{index}", extends="infrastructure")))
-        elif index % 4 == 1:
-            made.append(WatchRule(name=f"r{index}", any=[term, "distributed systems"], none=["intern"]))
-        elif index % 4 == 2:
-            made.append(WatchRule(name=f"r{index}", title_any=["engineer"], workplace=["remote"]))
-        else:
-            made.append(
-                WatchRule(
-                    name=f"r{index}", all=[term], min_salary={"amount": 100000 + index, "currency": "USD"}
-                )
-            )
-    return made
+def sizes(text: str) -> list[int]:
+    chosen = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    if not chosen or min(chosen) < 1:
+        raise argparse.ArgumentTypeError("expected board counts such as 200,2000")
+    return chosen
 
 
-def bench_matching(postings: int = 100_000, rule_count: int = 100) -> None:
-    board = [normalize(raw).as_dict() for raw in extract_greenhouse(board_before()).postings]
-    data = [
-        dict(posting, title=f"{posting['title']} {index}")
-        for index, posting in zip(range(postings), itertools.cycle(board), strict=False)
-    ]
-    watch = rules(rule_count)
-    checks = postings * rule_count
-    started = time.perf_counter()
-    ruleset = RuleSet(watch)
-    ready = time.perf_counter()
-    matched = sum(len(ruleset.matching(posting, "stripe")) for posting in data)
-    elapsed = time.perf_counter() - ready
-    print(
-        f"matching: {postings:,} postings x {rule_count} rules = {checks:,} checks "
-        f"in {elapsed:.2f}s ({checks / elapsed:,.0f}/s; {elapsed / postings * 1e6:.0f} us per posting), "
-        f"{matched:,} matches; compiling the rules took {(ready - started) * 1000:.1f} ms"
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="rolewatch's benchmarks.")
+    parser.add_argument("steps", nargs="*", metavar="STEP", help=f"any of {', '.join(STEPS)}; all by default")
+    parser.add_argument("--postings", type=int, default=100_000, help="matching: postings (100,000)")
+    parser.add_argument("--events", type=int, default=10_000, help="render: events in the digest (10,000)")
+    parser.add_argument(
+        "--boards", type=sizes, default=list(SIZES), help="crawl: farm sizes (200,2000,20000)"
     )
-    # The explaining path (`check --explain`) on a sample: reasons for every rule, no shortcuts.
-    sample = data[: max(1, min(postings, 5000))]
-    started = time.perf_counter()
-    explained = sum(bool(verdict) for posting in sample for verdict in ruleset.explain(posting, "stripe"))
-    elapsed = time.perf_counter() - started
-    print(
-        f"explaining: {len(sample):,} postings x {rule_count} rules, "
-        f"{len(sample) * rule_count / elapsed:,.0f} checks/s, {explained:,} matches "
-        f"(matching finds {sum(len(ruleset.matching(posting, 'stripe')) for posting in sample):,})"
+    defaults = Limits()
+    parser.add_argument(
+        "--concurrency", type=int, default=defaults.concurrency, help="crawl: requests in flight"
     )
-
-
-def bench_ingest() -> None:
-    board = board_before()
-    with tempfile.TemporaryDirectory() as folder:
-        engine = open_database(f"sqlite:///{Path(folder) / 'bench.db'}")
-        sessions = session_factory(engine)
-        source = SourceConfig(name="stripe", type="greenhouse", board="stripe")
-        for label in ("first crawl", "unchanged recrawl"):
-            started = time.perf_counter()
-            postings = [normalize(raw) for raw in extract_greenhouse(board).postings]
-            normalized = time.perf_counter()
-            run_id = begin_crawl(sessions, source)
-            seen = store_postings(sessions, run_id, postings)
-            finish_crawl(sessions, run_id, source, seen, CrawlVerdict())
-            stored = time.perf_counter()
-            print(
-                f"ingest ({label}): {len(postings)} postings, normalize {normalized - started:.2f}s, "
-                f"store {stored - normalized:.2f}s"
-            )
-        engine.dispose()
+    parser.add_argument(
+        "--per-host", type=int, default=defaults.per_host, help="crawl: in flight per address"
+    )
+    parser.add_argument("--delay", type=float, default=defaults.delay, help="crawl: seconds between requests")
+    parser.add_argument("--autothrottle", action="store_true", help="crawl: turn AutoThrottle on")
+    parser.add_argument("--floor-only", action="store_true", help="crawl: the floor alone, no rolewatch")
+    args = parser.parse_args()
+    if unknown := [step for step in args.steps if step not in STEPS]:
+        parser.error(f"unknown step {', '.join(unknown)} (choose from {', '.join(STEPS)})")
+    steps = args.steps or list(STEPS)
+    print(describe(), flush=True)
+    if "matching" in steps:
+        bench_matching(args.postings)
+    if "ingest" in steps:
+        bench_ingest()
+    if "render" in steps:
+        bench_digest_render(args.events)
+    if steps != ["crawl"]:
+        # The steps above ran in this process; the crawl's steps run in child processes.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak resident memory of this process: {peak:.0f} MiB", flush=True)
+    if "crawl" in steps:
+        bench_crawl(
+            args.boards,
+            Limits(args.concurrency, args.per_host, args.delay, args.autothrottle),
+            args.floor_only,
+        )
 
 
 if __name__ == "__main__":
-    # `python -m bench [POSTINGS]`: the matching target is 100,000 postings x 100 rules.
-    bench_ingest()
-    bench_matching(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
-    print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    main()

@@ -21,7 +21,10 @@ def describe() -> str:
             break
     # nproc: the CPUs this process may run on, which is what a container or taskset grants.
     cores = len(os.sched_getaffinity(0))
+    # Other work on the machine shows in every figure; the load says how much there was.
+    load = " ".join(Path("/proc/loadavg").read_text(encoding="utf-8").split()[:3])
     return (
-        f"machine: {cores} CPUs available (nproc; {os.cpu_count()} online), {cpu}, {memory} RAM; "
-        f"Python {platform.python_version()} on {platform.system()} {platform.release()} ({sys.executable})"
+        f"machine: {cores} CPUs available (nproc; {os.cpu_count()} online), {cpu}, {memory} RAM, "
+        f"load average {load} at the start; Python {platform.python_version()} on "
+        f"{platform.system()} {platform.release()} ({sys.executable})"
     )
