@@ -284,15 +284,6 @@ class CrawlSettings(Strict):
     # Seconds between requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle may raise it.
     delay: float = Field(0.0, ge=0, le=600)
     autothrottle: bool = True
-    # The whole crawl process is stopped when no source finishes for this long (a hang);
-    # each source's own `timeout` ends it incomplete well before.
-    stall_timeout: str = "15m"
-
-    @field_validator("stall_timeout")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
 
 class Config(Strict):

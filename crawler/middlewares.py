@@ -37,21 +37,18 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 from sqlalchemy.engine import make_url
 
-from config.schema import Config, SourceConfig
-
 # Request meta key: this request may be answered from the stored copy after a 304.
 CONDITIONAL = "rolewatch_conditional"
+# Request meta key: the source a request is for (set by the shared crawl).
+SOURCE = "rolewatch_source"
 
 
-def http_cache_dir(config: Config, source_name: str) -> Path:
-    """`<database>.httpcache/<source>` beside a SQLite file, else `rolewatch.httpcache/<source>`."""
-    url = make_url(config.database)
+def http_cache_root(database: str) -> Path:
+    """`<database>.httpcache` beside a SQLite file, else `rolewatch.httpcache`; a folder per source."""
+    url = make_url(database)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        root = Path(url.database).expanduser().with_suffix(".httpcache")
-    else:
-        root = Path("rolewatch.httpcache")
-    # Source names are restricted to [A-Za-z0-9_.-] and start alphanumeric: safe as a folder.
-    return (root / source_name).absolute()
+        return Path(url.database).expanduser().with_suffix(".httpcache").absolute()
+    return Path("rolewatch.httpcache").absolute()
 
 
 class ConditionalPolicy:
@@ -83,8 +80,14 @@ class ConditionalPolicy:
 
 
 class MarkedFilesystemStorage(FilesystemCacheStorage):
-    """Scrapy's filesystem storage, plus a `complete` marker written last: an entry whose
-    writing was interrupted (a killed crawl) is a miss, never a stale body under new headers."""
+    """Scrapy's filesystem storage in a folder per source, plus a `complete` marker written
+    last: an entry whose writing was interrupted (a killed crawl) is a miss, never a stale body
+    under new headers."""
+
+    def _get_request_path(self, spider: Spider, request: Request) -> str:
+        # Source names are restricted to [A-Za-z0-9_.-] and start alphanumeric: safe as a folder.
+        key = self._fingerprinter.fingerprint(request).hex()
+        return str(Path(self.cachedir) / request.meta[SOURCE] / key[0:2] / key)
 
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
         marker = Path(self._get_request_path(spider, request)) / "complete"
@@ -101,22 +104,19 @@ class MarkedFilesystemStorage(FilesystemCacheStorage):
 class ConditionalRequestsMiddleware(HttpCacheMiddleware):
     """Scrapy's HttpCacheMiddleware with `ConditionalPolicy` and a per-source state folder.
 
-    Enabled by `ROLEWATCH_CONDITIONAL_REQUESTS`; independent of the HTTPCACHE_* settings, so
-    Scrapy's development cache can still be switched on beside it.
+    Enabled by `ROLEWATCH_CONDITIONAL_REQUESTS` with a `ROLEWATCH_HTTPCACHE_DIR`; independent of
+    the HTTPCACHE_* settings, so Scrapy's development cache can still be switched on beside it.
     """
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = crawler.settings.get("ROLEWATCH_CONFIG")
-        source = getattr(crawler.spider, "source", None)
-        if not crawler.settings.getbool("ROLEWATCH_CONDITIONAL_REQUESTS") or not isinstance(config, Config):
-            raise NotConfigured
-        if not isinstance(source, SourceConfig):
+        root = crawler.settings.get("ROLEWATCH_HTTPCACHE_DIR")
+        if not crawler.settings.getbool("ROLEWATCH_CONDITIONAL_REQUESTS") or not root:
             raise NotConfigured
         cache_settings = Settings(
             {
                 "HTTPCACHE_ENABLED": True,
-                "HTTPCACHE_DIR": str(http_cache_dir(config, source.name)),
+                "HTTPCACHE_DIR": str(root),
                 "HTTPCACHE_POLICY": f"{__name__}.ConditionalPolicy",
                 "HTTPCACHE_STORAGE": f"{__name__}.MarkedFilesystemStorage",
                 "HTTPCACHE_EXPIRATION_SECS": 0,

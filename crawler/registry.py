@@ -1,39 +1,42 @@
-"""Spider classes by the `type:` users write in YAML."""
+"""Board readers by the `type:` users write in YAML."""
 
 from __future__ import annotations
 
 from config.schema import SourceConfig
-from crawler.spiders.ashby import AshbySpider
-from crawler.spiders.base import BoardSpider
-from crawler.spiders.greenhouse import GreenhouseSpider
-from crawler.spiders.jsonld import JsonLdSpider
-from crawler.spiders.lever import LeverSpider
-from crawler.spiders.recruitee import RecruiteeSpider
-from crawler.spiders.selectors import SelectorsSpider
-from crawler.spiders.smartrecruiters import SmartRecruitersSpider
-from crawler.spiders.workable import WorkableSpider
-from crawler.spiders.workday import WorkdaySpider
+from crawler.boards.ashby import AshbyBoard
+from crawler.boards.base import Board
+from crawler.boards.greenhouse import GreenhouseBoard
+from crawler.boards.jsonld import JsonLdBoard
+from crawler.boards.lever import LeverBoard
+from crawler.boards.recruitee import RecruiteeBoard
+from crawler.boards.selectors import SelectorsBoard
+from crawler.boards.smartrecruiters import SmartRecruitersBoard
+from crawler.boards.workable import WorkableBoard
+from crawler.boards.workday import WorkdayBoard
 
-SPIDERS: dict[str, type[BoardSpider]] = {
-    "greenhouse": GreenhouseSpider,
-    "lever": LeverSpider,
-    "ashby": AshbySpider,
-    "recruitee": RecruiteeSpider,
-    "workable": WorkableSpider,
-    "smartrecruiters": SmartRecruitersSpider,
-    "workday": WorkdaySpider,
-    "jsonld": JsonLdSpider,
-    "selectors": SelectorsSpider,
+BOARDS: dict[str, type[Board]] = {
+    board.name: board
+    for board in (
+        GreenhouseBoard,
+        LeverBoard,
+        AshbyBoard,
+        RecruiteeBoard,
+        WorkableBoard,
+        SmartRecruitersBoard,
+        WorkdayBoard,
+        JsonLdBoard,
+        SelectorsBoard,
+    )
 }
 
 
-def spider_for(source_type: str) -> type[BoardSpider]:
+def board_for(source: SourceConfig) -> Board:
     try:
-        return SPIDERS[source_type]
+        return BOARDS[source.type](source)
     except KeyError:
-        raise NotImplementedError(f"no spider for source type {source_type!r} yet") from None
+        raise NotImplementedError(f"no board reader for source type {source.type!r} yet") from None
 
 
 def listing_url(source: SourceConfig) -> str:
     """Where a source's listing lives, for `rolewatch check`."""
-    return spider_for(source.type).listing_url(source)
+    return BOARDS[source.type].listing_url(source)

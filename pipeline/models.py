@@ -86,6 +86,9 @@ class Posting(Base):
     closed_at: Mapped[datetime | None]
     missing_count: Mapped[int] = mapped_column(default=0)
     current_hash: Mapped[str] = mapped_column(String(64))
+    # The posting as the board sent it (see pipeline.ingest.raw_hash): when a crawl brings the
+    # same again, normalization, diffing and matching are skipped.
+    raw_hash: Mapped[str | None] = mapped_column(String(64))
     version_count: Mapped[int] = mapped_column(default=0)
     # The same job first seen on another source: its versions are kept, its events are not
     # announced again; digests show its link beside the original's.

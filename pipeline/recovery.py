@@ -1,22 +1,55 @@
-"""Mark crawl runs that died (killed, timed out) as failed, so `status` tells the truth."""
+"""Settle the crawl runs of sources a crawl process never finished (killed, hung, crashed), so
+`status` tells the truth and the next crawl starts clean."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from sqlalchemy import select
 
+from config.schema import SourceConfig
 from pipeline.db import make_engine, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
+from pipeline.store import ensure_source
 
 
-def fail_running_crawls(database: str, source_name: str, reason: str) -> int:
+def fail_unfinished_crawls(
+    database: str, sources: Iterable[SourceConfig], reason: str, since: datetime | None = None
+) -> int:
+    """Fail each source's `running` runs with `reason`; a source with no run begun since
+    `since` (the crawl never reached it) gets a failed run of its own. Returns runs failed."""
+    by_name = {source.name: source for source in sources}
+    names = sorted(by_name)
+    if not names:
+        return 0
     engine = make_engine(database)
+    failed = 0
+    now = utcnow()
     try:
         with session_factory(engine).begin() as session:
-            runs = session.scalars(
-                select(CrawlRun).join(Source).where(Source.name == source_name, CrawlRun.status == "running")
-            ).all()
-            for run in runs:
-                run.status, run.problems, run.finished_at = "failed", reason, utcnow()
-            return len(runs)
+            for run in session.scalars(
+                select(CrawlRun).join(Source).where(Source.name.in_(names), CrawlRun.status == "running")
+            ):
+                run.status, run.problems, run.finished_at = "failed", reason, now
+                failed += 1
+            if since is None:
+                return failed
+            begun = set(
+                session.scalars(
+                    select(Source.name)
+                    .join(CrawlRun, CrawlRun.source_id == Source.id)
+                    .where(Source.name.in_(names), CrawlRun.started_at >= since)
+                )
+            )
+            for name in names:
+                if name in begun:
+                    continue
+                row = ensure_source(session, by_name[name])
+                session.add(
+                    CrawlRun(source=row, started_at=now, finished_at=now, status="failed", problems=reason)
+                )
+                failed += 1
+        return failed
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ complete crawl, of a board that did not shrink suspiciously, may close postings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +75,11 @@ def store_postings(
     run_id: int,
     postings: Iterable[NormalPosting],
     hook: EventHook = no_hook,
+    raw_hashes: Mapping[str, str] | None = None,
 ) -> set[str]:
-    """Store what a crawl saw, one transaction per batch; returns the external ids seen."""
+    """Store what a crawl saw, one transaction per batch; returns the external ids seen.
+    `raw_hashes` (external id -> hash of the posting as the board sent it) are kept for the
+    next crawl to skip what did not change."""
     latest: dict[str, NormalPosting] = {}
     for posting in postings:
         latest[posting.external_id] = posting  # a board listing a job twice: last one wins
@@ -93,7 +96,8 @@ def store_postings(
         )
     for start in range(0, len(items), BATCH_SIZE):
         with sessions.begin() as session:
-            events = _store_batch(session, source_id, run_id, items[start : start + BATCH_SIZE])
+            batch = items[start : start + BATCH_SIZE]
+            events = _store_batch(session, source_id, run_id, batch, raw_hashes or {})
             for event in events:
                 event.backfill = backfill and event.type == "new"
             session.flush()
@@ -103,7 +107,11 @@ def store_postings(
 
 
 def _store_batch(
-    session: Session, source_id: int, run_id: int, batch: Sequence[NormalPosting]
+    session: Session,
+    source_id: int,
+    run_id: int,
+    batch: Sequence[NormalPosting],
+    raw_hashes: Mapping[str, str],
 ) -> list[Event]:
     ids = [posting.external_id for posting in batch]
     existing = {
@@ -132,6 +140,7 @@ def _store_batch(
                 fingerprint=fingerprints[posting.external_id],
                 duplicate_of_id=originals.get(fingerprints[posting.external_id]),
                 current_hash=digest,
+                raw_hash=raw_hashes.get(posting.external_id),
                 first_seen=now,
                 last_seen=now,
                 status="open",
@@ -143,6 +152,7 @@ def _store_batch(
             events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="new"))
             continue
         row.last_seen, row.missing_count, row.url = now, 0, posting.url or row.url
+        row.raw_hash = raw_hashes.get(posting.external_id)
         if digest == row.current_hash and row.status == "open":
             continue  # the common case: seen again, unchanged; no version loaded
         previous = row.versions[-1]

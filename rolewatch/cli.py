@@ -121,32 +121,18 @@ def _print_explanation(explained: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout.")
 @friendly_errors
 def crawl(config_path: str, sources: tuple[str, ...], as_json: bool) -> None:
-    """Crawl the given sources now (all of them by default)."""
+    """Crawl the given sources now (all of them by default), together in one crawl."""
     from rolewatch.cycle import crawl_sources
+    from rolewatch.progress import crawl_view
 
     config = load(config_path)
     known = {s.name for s in config.sources}
     if unknown := [name for name in sources if name not in known]:
         raise ConfigError([f"{config_path}: no source named {', '.join(unknown)}"])
-    outcomes = crawl_sources(config, sources or None)
-    for outcome in outcomes:
-        _print_crawl(outcome.source, outcome.result, outcome.error, as_json)
+    with crawl_view(len(sources or known), as_json) as view:
+        outcomes = crawl_sources(config, sources or None, on_outcome=view)
     if not all(outcome.ok for outcome in outcomes):
         sys.exit(EXIT_FAILURES)
-
-
-def _print_crawl(source: str, result: dict[str, Any], error: str | None, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps({"source": source, "error": error, **result}))
-    elif error:
-        click.echo(f"{source}: failed: {error}", err=True)
-    else:
-        click.echo(
-            f"{source}: {result['status']}, {result['seen']} seen, {result['new']} new, "
-            f"{result['changed']} changed, {result['closed']} closed, {result['reopened']} reopened"
-        )
-        for problem in result.get("problems", []):
-            click.echo(f"  warning: {problem}")
 
 
 @main.command()
@@ -191,18 +177,19 @@ def _digest_line(report: Any, dry_run: bool) -> str:
 @friendly_errors
 def run(config_path: str, as_json: bool, wait: float) -> None:
     """One cycle for cron: crawl the sources that are due, then send due digests."""
-    from rolewatch.cycle import run_cycle
+    from rolewatch.cycle import due_sources, run_cycle
     from rolewatch.lock import AlreadyRunning, cycle_lock
+    from rolewatch.progress import crawl_view
 
     config = load(config_path)
     try:
         with cycle_lock(config, wait=wait):
-            result = run_cycle(config)
+            due = due_sources(config)
+            with crawl_view(len(due), as_json) as view:
+                result = run_cycle(config, due=due, on_outcome=view)
     except AlreadyRunning as busy:
         click.echo(f"another rolewatch run is in progress ({busy}); not starting", err=True)
         return
-    for outcome in result.crawls:
-        _print_crawl(outcome.source, outcome.result, outcome.error, as_json)
     for report in result.digests.reports:
         if as_json:
             click.echo(json.dumps(report.__dict__))

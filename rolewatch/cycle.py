@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from config.crontab import cron_trigger
 from config.schema import Config, SourceConfig
-from crawler.process import CrawlOutcome, crawl_in_subprocess
 from notifier.digest import DigestRunResult, send_digests
 from notifier.transports import Transport, make_transport
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
+from rolewatch.crawling import CrawlOutcome, OutcomeListener, crawl_in_subprocess
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +33,19 @@ class CycleResult:
         return all(outcome.ok for outcome in self.crawls) and not self.digests.failed
 
 
-def crawl_sources(config: Config, names: Iterable[str] | None = None) -> list[CrawlOutcome]:
-    """Crawl the named sources (all by default), each in its own process, one after another."""
-    open_database(config.database).dispose()  # migrate once, before any child process starts
+def crawl_sources(
+    config: Config, names: Iterable[str] | None = None, on_outcome: OutcomeListener | None = None
+) -> list[CrawlOutcome]:
+    """Crawl the named sources (all by default) together, in one crawl process."""
+    open_database(config.database).dispose()  # migrate once, before the crawl process starts
     chosen = list(names) if names is not None else [source.name for source in config.sources]
-    outcomes = []
-    for name in chosen:
-        outcome = crawl_in_subprocess(config, name)
+
+    def told(outcome: CrawlOutcome) -> None:
         _log_crawl(outcome)
-        outcomes.append(outcome)
-    return outcomes
+        if on_outcome:
+            on_outcome(outcome)
+
+    return crawl_in_subprocess(config, chosen, on_outcome=told)
 
 
 def _log_crawl(outcome: CrawlOutcome) -> None:
@@ -108,9 +111,16 @@ def is_source_due(source: SourceConfig, last_started: datetime | None, now: date
     return fire is not None and fire <= now
 
 
-def run_cycle(config: Config, transport: Transport | None = None) -> CycleResult:
+def run_cycle(
+    config: Config,
+    transport: Transport | None = None,
+    due: list[SourceConfig] | None = None,
+    on_outcome: OutcomeListener | None = None,
+) -> CycleResult:
+    """Crawl the sources that are due (`due`, or worked out now) together, then send due digests."""
     result = CycleResult()
-    due = due_sources(config)
-    result.crawls = crawl_sources(config, [source.name for source in due])
+    due = due_sources(config) if due is None else due
+    if due:
+        result.crawls = crawl_sources(config, [source.name for source in due], on_outcome)
     result.digests = send_due_digests(config, transport)
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
@@ -33,6 +34,8 @@ IMMEDIATE_CHECK_SECONDS = 30
 # A job that could not start on time (machine asleep, all workers busy) still runs this late.
 MISFIRE_GRACE_SECONDS = 15 * 60
 WORKERS = 4
+# Source jobs due at one moment start a moment apart; the first waits this long for the rest.
+GATHER_SECONDS = 1.0
 
 
 def source_trigger(source: SourceConfig) -> BaseTrigger:
@@ -73,6 +76,11 @@ class Daemon:
             timezone=UTC,
         )
         self._digest_locks: dict[str, threading.Lock] = {}
+        # Sources whose schedule came round, crawled together by whichever job holds the lock.
+        self._due: dict[str, None] = {}
+        self._due_config = config
+        self._due_lock = threading.Lock()
+        self._crawl_lock = threading.Lock()
         self._crawling = 0  # crawls running now, guarded by _count_lock
         self._count_lock = threading.Lock()
         self._wake = threading.Event()
@@ -141,10 +149,34 @@ class Daemon:
         log.warning("config reloaded from %s", self.config_path)
 
     def crawl(self, config: Config, source_name: str) -> None:
+        """A source's schedule came round: it is crawled together with every other source due
+        by then, in one crawl process; a crawl already running takes it up when it ends."""
+        with self._due_lock:
+            self._due[source_name] = None
+            self._due_config = config
+        while self._crawl_lock.acquire(blocking=False):
+            try:
+                time.sleep(GATHER_SECONDS)  # sources due at one moment fire a moment apart
+                self._crawl_due()
+            finally:
+                self._crawl_lock.release()
+            with self._due_lock:
+                if not self._due:
+                    return
+        # Another thread is crawling: it checks for sources added meanwhile after it releases.
+
+    def _crawl_due(self) -> None:
+        with self._due_lock:
+            config = self._due_config
+            known = {source.name for source in config.sources}
+            names = [name for name in self._due if name in known]
+            self._due.clear()
+        if not names:
+            return
         with self._count_lock:
             self._crawling += 1
         try:
-            crawl_sources(config, [source_name])
+            crawl_sources(config, names)
         finally:
             with self._count_lock:
                 self._crawling -= 1

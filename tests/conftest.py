@@ -22,6 +22,7 @@ from config.schema import Config
 from pipeline.db import open_database, session_factory
 from pipeline.models import Posting, PostingVersion
 from rolewatch.boardserver import BoardServer
+from rolewatch.crawling import CrawlOutcome, crawl_in_subprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "fixtures" / "real"
@@ -137,3 +138,9 @@ def make_config(tmp_path: Path) -> Callable[..., Config]:
         return parse_config(text, str(path))
 
     return build
+
+
+def crawl_source(config: Config, name: str, timeout: float = 120) -> CrawlOutcome:
+    """Crawl one source through the real crawl process, as `rolewatch crawl NAME` does."""
+    (outcome,) = crawl_in_subprocess(config, [name], timeout=timeout)
+    return outcome

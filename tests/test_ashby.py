@@ -11,11 +11,10 @@ import pytest
 
 from config.schema import Config
 from crawler.extract.ashby import extract_ashby
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload, stored_postings
+from tests.conftest import crawl_source, real_payload, stored_postings
 
 RECRUITER = "90fb3621-899e-4b59-925d-25080ec91e18"
 SRE = "fc2f1f85-46a0-4a31-b165-683e39c07c04"
@@ -145,7 +144,7 @@ sources:
     )
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "highlightta", timeout=120)
+    outcome = crawl_source(config, "highlightta", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result

@@ -18,12 +18,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from config.loader import load_config
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Digest, OutboxItem, Posting, Source
 from rolewatch.boardserver import BoardServer, Reply
 from rolewatch.demo_boards import board_after, board_before
-from tests.conftest import SmtpSink
+from tests.conftest import SmtpSink, crawl_source
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARD_PATH = "/v1/boards/stripe/jobs"
@@ -239,10 +238,10 @@ def test_a_crawl_that_outlives_its_budget_is_killed_and_recorded_failed(tmp_path
         config = load_config(write_config(tmp_path, greenhouse("stuck", board.url, timeout="60s")))
         open_database(config.database).dispose()
         started = time.monotonic()
-        outcome = crawl_in_subprocess(config, "stuck", timeout=8)
+        outcome = crawl_source(config, "stuck", timeout=8)
 
     assert time.monotonic() - started < 30, "killed at the limit, not at the crawl's own budget"
-    assert (outcome.ok, outcome.error) == (False, "timed out after 8s")
+    assert (outcome.ok, outcome.error) == (False, "crawl timed out after 8s")
     assert crawl_runs(tmp_path) == [("stuck", "failed", "crawl timed out after 8s")]
 
 

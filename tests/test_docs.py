@@ -8,7 +8,15 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from config.schema import CrawlSettings, MailConfig, Recipient, SmtpSettings, SourceConfig, SourceType, WatchRule
+from config.schema import (
+    CrawlSettings,
+    MailConfig,
+    Recipient,
+    SmtpSettings,
+    SourceConfig,
+    SourceType,
+    WatchRule,
+)
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -20,7 +28,14 @@ def test_every_source_family_is_documented(family: str) -> None:
 
 @pytest.mark.parametrize(
     "model, prefix",
-    [(SourceConfig, ""), (WatchRule, ""), (Recipient, ""), (MailConfig, "mail."), (SmtpSettings, ""), (CrawlSettings, "crawl.")],
+    [
+        (SourceConfig, ""),
+        (WatchRule, ""),
+        (Recipient, ""),
+        (MailConfig, "mail."),
+        (SmtpSettings, ""),
+        (CrawlSettings, "crawl."),
+    ],
     ids=lambda value: getattr(value, "__name__", value),
 )
 def test_every_config_key_is_documented(model: type[BaseModel], prefix: str) -> None:

@@ -9,11 +9,10 @@ from sqlalchemy import func, select
 
 from config.schema import Config
 from crawler.extract.greenhouse import extract_greenhouse
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Posting, PostingVersion
 from rolewatch.boardserver import BoardServer, Reply
-from tests.conftest import real_payload
+from tests.conftest import crawl_source, real_payload
 
 BOARD_PATH = "/v1/boards/stripe/jobs"
 
@@ -78,7 +77,7 @@ def test_spider_crawls_the_board_over_http_and_stores_every_posting(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "stripe", timeout=120)
+    outcome = crawl_source(config, "stripe", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete"
@@ -100,13 +99,13 @@ def test_board_answering_500_or_truncated_json_is_an_incomplete_crawl(
     open_database(database_url).dispose()
 
     board_server.set(BOARD_PATH, Reply(b"oops", status=500, content_type="text/plain"))
-    failed = crawl_in_subprocess(config, "stripe", timeout=120)
+    failed = crawl_source(config, "stripe", timeout=120)
     assert failed.result["status"] == "incomplete"
     assert any("500" in problem for problem in failed.result["problems"])
 
     body = json.dumps(real_payload("greenhouse/smarterdx-jobs-content.json"))
     board_server.set(BOARD_PATH, body[: len(body) // 2])
-    truncated = crawl_in_subprocess(config, "stripe", timeout=120)
+    truncated = crawl_source(config, "stripe", timeout=120)
     assert truncated.result["status"] == "incomplete"
     assert any("not valid JSON" in problem for problem in truncated.result["problems"])
 

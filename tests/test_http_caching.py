@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from config.schema import Config
-from crawler.middlewares import http_cache_dir
-from crawler.process import crawl_in_subprocess
+from crawler.middlewares import http_cache_root
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Event, PostingVersion
 from rolewatch.boardserver import BoardServer, Received, Reply
-from tests.conftest import real_payload
+from tests.conftest import crawl_source, real_payload
 
 GREENHOUSE_PATH = "/v1/boards/stripe/jobs"
 LEVER_PATH = "/v0/postings/palantir"
@@ -64,12 +63,12 @@ def test_unchanged_board_answers_304_and_the_crawl_is_complete_with_nothing_new(
     board_server.set(GREENHOUSE_PATH, Reply(json.dumps(payload).encode(), etag='"v1"'))
     config = _config(make_config, board_server.url, tmp_path, "greenhouse")
 
-    first = crawl_in_subprocess(config, "stripe", timeout=120)
+    first = crawl_source(config, "stripe", timeout=120)
     assert first.result["status"] == "complete", first.result
     assert first.result["new"] == 2
     before = _counts(config.database)
 
-    second = crawl_in_subprocess(config, "stripe", timeout=120)
+    second = crawl_source(config, "stripe", timeout=120)
 
     requests = _listing(board_server, GREENHOUSE_PATH)
     assert "if-none-match" not in requests[0].headers
@@ -80,11 +79,11 @@ def test_unchanged_board_answers_304_and_the_crawl_is_complete_with_nothing_new(
     assert (second.result["new"], second.result["changed"], second.result["closed"]) == (0, 0, 0)
     assert _counts(config.database) == before
     # The stored listing lives beside the database, so it survives the crawl process.
-    assert http_cache_dir(config, "stripe").is_dir()
+    assert (http_cache_root(config.database) / "stripe").is_dir()
 
     payload["jobs"][0]["title"] = "Account Executive, AI Sales (Grower), EMEA"
     board_server.set(GREENHOUSE_PATH, Reply(json.dumps(payload).encode(), etag='"v2"'))
-    third = crawl_in_subprocess(config, "stripe", timeout=120)
+    third = crawl_source(config, "stripe", timeout=120)
 
     requests = _listing(board_server, GREENHOUSE_PATH)
     assert requests[2].headers.get("if-none-match") == '"v1"'
@@ -93,7 +92,7 @@ def test_unchanged_board_answers_304_and_the_crawl_is_complete_with_nothing_new(
     assert third.result["changed"] == 1
     assert _counts(config.database) == (before[0] + 1, before[1] + 1)
 
-    fourth = crawl_in_subprocess(config, "stripe", timeout=120)
+    fourth = crawl_source(config, "stripe", timeout=120)
     assert _listing(board_server, GREENHOUSE_PATH)[3].headers.get("if-none-match") == '"v2"'
     assert fourth.result["status"] == "complete" and fourth.result["changed"] == 0
 
@@ -106,8 +105,8 @@ def test_last_modified_is_sent_back_as_if_modified_since(
     board_server.set(LEVER_PATH, Reply(body, last_modified=stamp))
     config = _config(make_config, board_server.url, tmp_path, "lever")
 
-    first = crawl_in_subprocess(config, "palantir", timeout=120)
-    second = crawl_in_subprocess(config, "palantir", timeout=120)
+    first = crawl_source(config, "palantir", timeout=120)
+    second = crawl_source(config, "palantir", timeout=120)
 
     requests = _listing(board_server, LEVER_PATH)
     assert requests[1].headers.get("if-modified-since") == stamp
@@ -122,10 +121,10 @@ def test_a_failing_board_is_not_hidden_behind_the_stored_listing(
 ) -> None:
     board_server.set(GREENHOUSE_PATH, Reply(json.dumps(_greenhouse_board()).encode(), etag='"v1"'))
     config = _config(make_config, board_server.url, tmp_path, "greenhouse")
-    assert crawl_in_subprocess(config, "stripe", timeout=120).result["status"] == "complete"
+    assert crawl_source(config, "stripe", timeout=120).result["status"] == "complete"
 
     board_server.set(GREENHOUSE_PATH, Reply(b"down", status=500, content_type="text/plain"))
-    failed = crawl_in_subprocess(config, "stripe", timeout=120)
+    failed = crawl_source(config, "stripe", timeout=120)
 
     assert failed.result["status"] == "incomplete"
     assert any("HTTP 500" in problem for problem in failed.result["problems"])
@@ -141,12 +140,12 @@ def test_an_interrupted_cache_write_is_a_miss_not_a_stale_listing(
 ) -> None:
     board_server.set(GREENHOUSE_PATH, Reply(json.dumps(_greenhouse_board()).encode(), etag='"v1"'))
     config = _config(make_config, board_server.url, tmp_path, "greenhouse")
-    crawl_in_subprocess(config, "stripe", timeout=120)
-    markers = list(http_cache_dir(config, "stripe").rglob("complete"))
+    crawl_source(config, "stripe", timeout=120)
+    markers = list((http_cache_root(config.database) / "stripe").rglob("complete"))
     assert len(markers) == 1
     markers[0].unlink()  # as if the crawl had been killed while writing the entry
 
-    again = crawl_in_subprocess(config, "stripe", timeout=120)
+    again = crawl_source(config, "stripe", timeout=120)
 
     requests = _listing(board_server, GREENHOUSE_PATH)
     assert "if-none-match" not in requests[1].headers

@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from config.schema import Config
 from crawler.extract.jsonld import extract_jsonld
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import PostingVersion
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer, Reply
+from tests.conftest import crawl_source
 
 HOURLY_JOB = {
     "@context": "https://schema.org/",
@@ -221,7 +221,7 @@ def test_spider_follows_listing_links_and_the_sitemap(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "example-careers", timeout=120)
+    outcome = crawl_source(config, "example-careers", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result["problems"]
@@ -248,13 +248,13 @@ def test_a_failed_posting_page_or_start_page_makes_the_crawl_incomplete(
     open_database(database_url).dispose()
 
     board_server.set("/careers/jobs/2", Reply(b"gone wrong", status=500, content_type="text/plain"))
-    page_failed = crawl_in_subprocess(config, "example-careers", timeout=120)
+    page_failed = crawl_source(config, "example-careers", timeout=120)
     assert page_failed.result["status"] == "incomplete"
     assert page_failed.result["new"] == 2
     assert any("/careers/jobs/2 failed: HTTP 500" in p for p in page_failed.result["problems"])
 
     board_server.set("/sitemap-jobs.xml", Reply(b"", status=503, content_type="text/plain"))
-    sitemap_failed = crawl_in_subprocess(config, "example-careers", timeout=120)
+    sitemap_failed = crawl_source(config, "example-careers", timeout=120)
     assert sitemap_failed.result["status"] == "incomplete"
     assert any("sitemap-jobs.xml failed: HTTP 503" in p for p in sitemap_failed.result["problems"])
 
@@ -284,7 +284,7 @@ sources:
     )
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "example-careers", timeout=120)
+    outcome = crawl_source(config, "example-careers", timeout=120)
 
     assert outcome.result["status"] == "complete", outcome.result["problems"]
     assert outcome.result["new"] == 3

@@ -11,11 +11,10 @@ import pytest
 
 from config.schema import Config
 from crawler.extract.lever import extract_lever
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload, stored_postings
+from tests.conftest import crawl_source, real_payload, stored_postings
 
 SECURITY_PARTNER = "0bbfd4f4-41ff-4ec6-b73f-5200efd5d4d3"
 FELLOWSHIP = "0ccbe620-a3ef-41d1-a5c4-68e56b3c91d0"
@@ -167,7 +166,7 @@ sources:
     )
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "palantir", timeout=120)
+    outcome = crawl_source(config, "palantir", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result

@@ -10,12 +10,11 @@ import pytest
 
 from config.schema import Config, SourceConfig
 from crawler.extract.recruitee import extract_recruitee
-from crawler.process import crawl_in_subprocess
 from crawler.registry import listing_url
 from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload, stored_postings
+from tests.conftest import crawl_source, real_payload, stored_postings
 
 PAYLOAD = "recruitee/careerkit-sanitized-offers.json"
 
@@ -118,7 +117,7 @@ sources:
     )
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "acme", timeout=120)
+    outcome = crawl_source(config, "acme", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from config.schema import Config
 from crawler.middlewares import retry_after_seconds
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database
 from rolewatch.boardserver import BoardServer, Incoming, Received, Reply
-from tests.conftest import real_payload
+from tests.conftest import crawl_source, real_payload
 
 BOARD_PATH = "/v1/boards/stripe/jobs"
 
@@ -50,7 +49,7 @@ def test_retry_after_is_waited_for_and_the_retry_completes_the_crawl(
     board_server.handle(BOARD_PATH, lambda incoming: answers.pop(0) if len(answers) > 1 else answers[0])
     config = _config(make_config, board_server.url, tmp_path)
 
-    outcome = crawl_in_subprocess(config, "stripe", timeout=120)
+    outcome = crawl_source(config, "stripe", timeout=120)
 
     assert outcome.result["status"] == "complete", outcome.result
     assert outcome.result["new"] == 2
@@ -66,7 +65,7 @@ def test_a_retry_after_beyond_the_limit_fails_the_crawl_with_a_clear_problem(
     board_server.set(BOARD_PATH, busy)
     config = _config(make_config, board_server.url, tmp_path)
 
-    outcome = crawl_in_subprocess(config, "stripe", timeout=120)
+    outcome = crawl_source(config, "stripe", timeout=120)
 
     assert outcome.result["status"] == "incomplete"
     assert len(_listing(board_server)) == 1  # not retried
@@ -85,7 +84,7 @@ def test_retries_that_run_out_are_a_problem_on_the_crawl(
     board_server.handle(BOARD_PATH, always_busy)
     config = _config(make_config, board_server.url, tmp_path)
 
-    outcome = crawl_in_subprocess(config, "stripe", timeout=120)
+    outcome = crawl_source(config, "stripe", timeout=120)
 
     assert len(_listing(board_server)) == 3  # the request and RETRY_TIMES retries
     assert outcome.result["status"] == "incomplete"

@@ -23,12 +23,12 @@ from sqlalchemy import select
 from config.loader import ConfigError, parse_config
 from config.schema import Config, SelectorSpec
 from crawler.extract.selectors import extract_selectors
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import PostingVersion
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer, Reply
 from rolewatch.demo_boards import seed_description_html
+from tests.conftest import crawl_source
 
 SEED_TEXT = (
     resources.files("rolewatch")
@@ -185,7 +185,7 @@ def test_spider_follows_the_listing_and_stores_the_ad_without_boilerplate(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "stripe-aggregator", timeout=120)
+    outcome = crawl_source(config, "stripe-aggregator", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result
@@ -211,7 +211,7 @@ def test_a_failed_job_page_makes_the_crawl_incomplete(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "stripe-aggregator", timeout=120)
+    outcome = crawl_source(config, "stripe-aggregator", timeout=120)
 
     assert outcome.result["status"] == "incomplete"
     assert any(f"{JOB_PATH} failed: HTTP 503" in problem for problem in outcome.result["problems"])

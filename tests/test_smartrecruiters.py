@@ -14,11 +14,10 @@ from sqlalchemy import select
 
 from config.schema import Config
 from crawler.extract.smartrecruiters import extract_smartrecruiters_detail, extract_smartrecruiters_list
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
-from tests.conftest import real_payload
+from tests.conftest import crawl_source, real_payload
 
 LIST_PATH = "/v1/companies/Tieto2/postings"
 
@@ -128,7 +127,7 @@ def test_spider_pages_the_list_by_offset_and_stores_every_detail(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "tieto", timeout=120)
+    outcome = crawl_source(config, "tieto", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result
@@ -154,7 +153,7 @@ def test_a_failed_detail_or_list_page_makes_the_crawl_incomplete(
     open_database(database_url).dispose()
 
     board_server.set(f"{LIST_PATH}/{items[1]['id']}", Reply(b"down", status=503, content_type="text/plain"))
-    detail_failed = crawl_in_subprocess(config, "tieto", timeout=120)
+    detail_failed = crawl_source(config, "tieto", timeout=120)
     assert detail_failed.result["status"] == "incomplete"
     assert detail_failed.result["new"] == 2  # the others are stored; the gap is a problem
     assert any(f"postings/{items[1]['id']} failed: HTTP 503" in p for p in detail_failed.result["problems"])
@@ -167,7 +166,7 @@ def test_a_failed_detail_or_list_page_makes_the_crawl_incomplete(
             else json.dumps({"offset": 0, "limit": 2, "totalFound": 3, "content": items[:2]})
         ),
     )
-    page_failed = crawl_in_subprocess(config, "tieto", timeout=120)
+    page_failed = crawl_source(config, "tieto", timeout=120)
     assert page_failed.result["status"] == "incomplete"
     assert any("offset=2 failed: HTTP 500" in p for p in page_failed.result["problems"])
 
@@ -181,7 +180,7 @@ def test_robots_txt_that_disallows_the_api_is_obeyed_and_reported(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "tieto", timeout=120)
+    outcome = crawl_source(config, "tieto", timeout=120)
 
     assert outcome.result["status"] == "incomplete"
     assert any("Forbidden by robots.txt" in p for p in outcome.result["problems"])

@@ -10,11 +10,10 @@ import pytest
 
 from config.schema import Config
 from crawler.extract.workable import extract_workable
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer
-from tests.conftest import real_payload, stored_postings
+from tests.conftest import crawl_source, real_payload, stored_postings
 
 WIDGET = "workable/zaelab-widget.json"
 V3 = "workable/v3-accounts-jobs-sample.json"
@@ -135,7 +134,7 @@ sources:
     )
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "zaelab", timeout=120)
+    outcome = crawl_source(config, "zaelab", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result

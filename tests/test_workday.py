@@ -29,11 +29,10 @@ from crawler.extract.workday import (
     extract_workday_list,
     page_offsets,
 )
-from crawler.process import crawl_in_subprocess
 from pipeline.db import open_database, session_factory
 from pipeline.models import PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
-from tests.conftest import real_payload, stored_postings
+from tests.conftest import crawl_source, real_payload, stored_postings
 
 CXS = "/wday/cxs/nvidia/NVIDIAExternalCareerSite"
 HOST = "https://nvidia.wd5.myworkdayjobs.com"
@@ -254,7 +253,7 @@ def test_spider_pages_by_20_and_stores_every_posting_from_its_detail(
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "nvidia", timeout=120)
+    outcome = crawl_source(config, "nvidia", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "complete", outcome.result
@@ -283,20 +282,20 @@ def test_failed_page_or_detail_and_the_2000_cap_make_the_crawl_incomplete(
     open_database(database_url).dispose()
 
     board_server.set(CXS + jobs[30]["externalPath"], Reply(b"busy", status=429, content_type="text/plain"))
-    detail_failed = crawl_in_subprocess(config, "nvidia", timeout=120)
+    detail_failed = crawl_source(config, "nvidia", timeout=120)
     assert detail_failed.result["status"] == "incomplete"
     assert detail_failed.result["new"] == 44
     assert any("failed: HTTP 429" in problem for problem in detail_failed.result["problems"])
 
     board_server.handle(f"{CXS}/jobs", lambda request: Reply(b"oops", status=500, content_type="text/plain"))
-    page_failed = crawl_in_subprocess(config, "nvidia", timeout=120)
+    page_failed = crawl_source(config, "nvidia", timeout=120)
     assert page_failed.result["status"] == "incomplete"
     assert any("HTTP 500" in problem for problem in page_failed.result["problems"])
 
     # The recorded page says total=2000: the listing is read to offset 1980, never past.
     board_server.bodies.clear()
     _serve_board(board_server, _board_jobs(60), total=2000)
-    capped = crawl_in_subprocess(config, "nvidia", timeout=120)
+    capped = crawl_source(config, "nvidia", timeout=120)
     assert capped.error is None, capped.error
     assert capped.result["status"] == "incomplete"
     assert any("Workday's cap" in problem for problem in capped.result["problems"])
@@ -333,7 +332,7 @@ def test_a_board_past_the_cap_is_listed_slice_by_slice_and_complete_when_facets_
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "nvidia", timeout=120)
+    outcome = crawl_source(config, "nvidia", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["new"] == 2300
@@ -365,7 +364,7 @@ def test_a_board_at_the_cap_with_no_facet_under_it_is_read_to_the_cap_and_stays_
     config = _config(make_config, board_server.url, database_url)
     open_database(database_url).dispose()
 
-    outcome = crawl_in_subprocess(config, "nvidia", timeout=120)
+    outcome = crawl_source(config, "nvidia", timeout=120)
 
     assert outcome.error is None, outcome.error
     assert outcome.result["status"] == "incomplete"

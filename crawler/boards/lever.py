@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from config.schema import SourceConfig
+from crawler.boards.base import OneRequestBoard, base_url, board_token
 from crawler.extract.lever import extract_lever
-from crawler.spiders.base import OneRequestSpider, base_url, board_token
 
 
-class LeverSpider(OneRequestSpider):
+class LeverBoard(OneRequestBoard):
     name = "lever"
     default_api_base = "https://api.lever.co"
     extract = staticmethod(extract_lever)

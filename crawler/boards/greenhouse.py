@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from config.schema import SourceConfig
+from crawler.boards.base import OneRequestBoard, base_url, board_token
 from crawler.extract.greenhouse import extract_greenhouse
-from crawler.spiders.base import OneRequestSpider, base_url, board_token
 
 
-class GreenhouseSpider(OneRequestSpider):
+class GreenhouseBoard(OneRequestBoard):
     name = "greenhouse"
     default_api_base = "https://boards-api.greenhouse.io"
     extract = staticmethod(extract_greenhouse)

@@ -1,9 +1,16 @@
-"""What every board spider shares: the source it crawls, error bookkeeping, JSON decoding."""
+"""What every board shares: the source it reads, its bookkeeping, JSON decoding.
+
+A board is one source's part of the shared crawl (`crawler.crawl.BoardsSpider`): it makes the
+source's requests, parses their responses, and keeps what decides its verdict — whether the
+listing was read to its end and which problems were met. Its callbacks yield requests (whose
+callback and errback are the board's own methods) and `RawPosting`s; the spider routes both.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+import logging
+from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -21,17 +28,26 @@ def base_url(source: SourceConfig, default: str) -> str:
     return (source.api_base or default).rstrip("/")
 
 
-class BoardSpider(scrapy.Spider):
-    """Base for board spiders. A crawl is complete only when `listing_complete` was set after
-    the last listing page and no problem was recorded."""
+log = logging.getLogger("rolewatch.crawl")
 
+
+class Board:
+    """Base for boards. A crawl is complete only when `listing_complete` was set after the last
+    listing page and no problem was recorded."""
+
+    name: ClassVar[str] = ""  # the family, as users write it in `type:`
     default_api_base: ClassVar[str] = ""
 
-    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, source: SourceConfig) -> None:
         self.source = source
         self.problems: list[str] = []
         self.listing_complete = False
+        self.dropped = 0
+        self.postings = 0
+
+    def start(self) -> Iterator[scrapy.Request]:
+        """The source's first requests."""
+        raise NotImplementedError
 
     @property
     def api_base(self) -> str:
@@ -44,9 +60,7 @@ class BoardSpider(scrapy.Spider):
 
     def record_problem(self, message: str) -> None:
         self.problems.append(message)
-        self.logger.warning("%s: %s", self.source.name, message)
-        if self.crawler.stats:
-            self.crawler.stats.inc_value("rolewatch/problems")
+        log.warning("%s: %s", self.source.name, message)
 
     def listing_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -66,18 +80,16 @@ class BoardSpider(scrapy.Spider):
             return None
 
     def emit(self, result: ExtractResult) -> Iterator[RawPosting]:
-        stats = self.crawler.stats
         for reason in result.dropped:
-            self.logger.info("%s: dropped posting %s", self.source.name, reason)
-        if stats:
-            stats.inc_value("rolewatch/dropped", len(result.dropped))
-            stats.inc_value("rolewatch/postings", len(result.postings))
+            log.info("%s: dropped posting %s", self.source.name, reason)
+        self.dropped += len(result.dropped)
+        self.postings += len(result.postings)
         if result.incomplete_reason:
             self.record_problem(result.incomplete_reason)
         yield from result.postings
 
 
-class OneRequestSpider(BoardSpider):
+class OneRequestBoard(Board):
     """A board that lists every posting in one JSON response: fetch, extract, done.
 
     Subclasses name the URL (`listing_url`) and the pure extraction function (`extract`).
@@ -87,7 +99,7 @@ class OneRequestSpider(BoardSpider):
     def extract(payload: Any, company: str | None) -> ExtractResult:
         raise NotImplementedError
 
-    async def start(self) -> AsyncIterator[Any]:
+    def start(self) -> Iterator[scrapy.Request]:
         url = self.listing_url(self.source)
         # Conditional: an unchanged board answers 304 and its stored listing is parsed again.
         yield scrapy.Request(

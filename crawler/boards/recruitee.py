@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from config.schema import SourceConfig
+from crawler.boards.base import OneRequestBoard, base_url, board_token
 from crawler.extract.recruitee import extract_recruitee
-from crawler.spiders.base import OneRequestSpider, base_url, board_token
 
 
-class RecruiteeSpider(OneRequestSpider):
+class RecruiteeBoard(OneRequestBoard):
     name = "recruitee"
     # The host is per company; custom careers domains go in `api_base`.
     default_api_base = "https://{board}.recruitee.com"

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
 from config.schema import SourceConfig
+from crawler.boards.base import base_url
+from crawler.boards.detail import DetailBoard
 from crawler.extract.smartrecruiters import extract_smartrecruiters_detail, extract_smartrecruiters_list
 from crawler.items import ExtractResult, RawPosting
-from crawler.spiders.base import base_url
-from crawler.spiders.detail import DetailSpider
 
 PAGE_SIZE = 100  # the API's maximum `limit`
 
 
-class SmartRecruitersSpider(DetailSpider):
+class SmartRecruitersBoard(DetailBoard):
     """`board` is the company identifier (e.g. `Visa`).
 
     The public API host's robots.txt disallows crawlers; with `ROBOTSTXT_OBEY` the list
@@ -28,8 +28,8 @@ class SmartRecruitersSpider(DetailSpider):
     name = "smartrecruiters"
     default_api_base = "https://api.smartrecruiters.com"
 
-    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
         self.listed_ids: set[str] = set()
 
     @classmethod
@@ -37,7 +37,7 @@ class SmartRecruitersSpider(DetailSpider):
         base = base_url(source, cls.default_api_base)
         return f"{base}/v1/companies/{source.board}/postings?limit={PAGE_SIZE}&offset={offset}"
 
-    async def start(self) -> AsyncIterator[Any]:
+    def start(self) -> Iterator[scrapy.Request]:
         yield self._list_request(0)
 
     def _list_request(self, offset: int) -> scrapy.Request:

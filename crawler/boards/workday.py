@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import JsonRequest, Response
 
 from config.schema import SourceConfig
+from crawler.boards.base import base_url
+from crawler.boards.detail import DetailBoard
 from crawler.extract.workday import (
     PAGE_SIZE,
     TOTAL_CAP,
@@ -19,13 +21,11 @@ from crawler.extract.workday import (
     page_offsets,
 )
 from crawler.items import ExtractResult, RawPosting
-from crawler.spiders.base import base_url
-from crawler.spiders.detail import DetailSpider
 
 Slice = tuple[str, str]  # (facetParameter, value id): one value of the facet a board is split by
 
 
-class WorkdaySpider(DetailSpider):
+class WorkdayBoard(DetailBoard):
     """`board` is `tenant/site` and `api_base` the careers host, both read off the careers
     URL: https://nvidia.wd5.myworkdayjobs.com/NVIDIAExternalCareerSite gives
     `board: nvidia/NVIDIAExternalCareerSite`, `api_base: https://nvidia.wd5.myworkdayjobs.com`.
@@ -38,8 +38,8 @@ class WorkdaySpider(DetailSpider):
 
     name = "workday"
 
-    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
         self.pages_expected = 1
         self.pages_done = 0
         self.listed_paths: set[str] = set()
@@ -56,7 +56,7 @@ class WorkdaySpider(DetailSpider):
         tenant, site = (source.board or "").split("/", 1)
         return f"{base_url(source, '')}/wday/cxs/{tenant}/{site}"
 
-    async def start(self) -> AsyncIterator[Any]:
+    def start(self) -> Iterator[scrapy.Request]:
         yield self._page_request(0)
 
     def _page_request(self, offset: int, facet: Slice | None = None) -> JsonRequest:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from scrapy.http import TextResponse
 
+from crawler.boards.pages import PageBoard
 from crawler.extract.jsonld import extract_jsonld
 from crawler.items import ExtractResult
-from crawler.spiders.pages import PageSpider
 
 
-class JsonLdSpider(PageSpider):
+class JsonLdBoard(PageBoard):
     """`urls`: listing pages or sitemap XML; `follow`/`deny`: regexes for posting links."""
 
     name = "jsonld"

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.http import TextResponse
 
 from config.schema import SelectorSpec, SourceConfig
+from crawler.boards.pages import PageBoard
 from crawler.extract.selectors import extract_selectors
 from crawler.items import ExtractResult
-from crawler.spiders.pages import PageSpider
 
 
-class SelectorsSpider(PageSpider):
+class SelectorsBoard(PageBoard):
     """`urls`: the job pages themselves, or listing pages / sitemaps with `follow` patterns
     leading to them; `selectors`: where title, description, location, salary, company are."""
 
     name = "selectors"
     extract_from_listing_pages = False
 
-    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
         assert source.selectors is not None  # the config model requires it for this type
         self.spec: SelectorSpec = source.selectors
 

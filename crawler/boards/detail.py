@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.spiders.base import BoardSpider
+from crawler.boards.base import Board
 
 
 def failure_reason(failure: Failure) -> str:
@@ -16,7 +16,7 @@ def failure_reason(failure: Failure) -> str:
     return failure.getErrorMessage() or type(error).__name__
 
 
-class DetailSpider(BoardSpider):
+class DetailBoard(Board):
     """A posting whose detail cannot be fetched is not silently dropped: it is a problem, so
     the crawl is incomplete and nothing is closed because of the gap."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from config.schema import SourceConfig
+from crawler.boards.base import OneRequestBoard, base_url, board_token
 from crawler.extract.workable import extract_workable
-from crawler.spiders.base import OneRequestSpider, base_url, board_token
 
 
-class WorkableSpider(OneRequestSpider):
+class WorkableBoard(OneRequestBoard):
     name = "workable"
     default_api_base = "https://apply.workable.com"
     extract = staticmethod(extract_workable)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from config.schema import SourceConfig
+from crawler.boards.base import OneRequestBoard, base_url, board_token
 from crawler.extract.ashby import extract_ashby
-from crawler.spiders.base import OneRequestSpider, base_url, board_token
 
 
-class AshbySpider(OneRequestSpider):
+class AshbyBoard(OneRequestBoard):
     name = "ashby"
     default_api_base = "https://api.ashbyhq.com"
     extract = staticmethod(extract_ashby)

@@ -4,7 +4,7 @@ sitemap XML), follow links matching `follow` but not `deny`, extract postings fr
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import scrapy
@@ -14,13 +14,13 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from config.schema import SourceConfig
+from crawler.boards.detail import DetailBoard
 from crawler.items import ExtractResult
-from crawler.spiders.detail import DetailSpider
 
 SITEMAP_MAXSIZE = 64 * 1024 * 1024
 
 
-class PageSpider(DetailSpider):
+class PageBoard(DetailBoard):
     """The listing is complete when every start URL (and every sitemap a sitemap index names)
     was fetched; a followed page that fails is a problem like a failed detail.
 
@@ -32,8 +32,8 @@ class PageSpider(DetailSpider):
     # described by selectors would read a listing's heading as a job title).
     extract_from_listing_pages: ClassVar[bool] = True
 
-    def __init__(self, source: SourceConfig, **kwargs: Any) -> None:
-        super().__init__(source, **kwargs)
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
         self.pending_listings = 0
         self.queued_listings: set[str] = set()
         self.links = LinkExtractor(allow=source.follow, deny=source.deny) if source.follow else None
@@ -45,7 +45,7 @@ class PageSpider(DetailSpider):
     def extract_page(self, response: TextResponse) -> ExtractResult:
         raise NotImplementedError
 
-    async def start(self) -> AsyncIterator[Any]:
+    def start(self) -> Iterator[scrapy.Request]:
         for url in self.source.urls:
             if request := self._listing_request(url):
                 yield request

@@ -1,0 +1,1 @@
+"""One thin board reader per family: requests and paging only, over the pure extractors."""

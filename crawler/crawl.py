@@ -1,0 +1,242 @@
+"""The shared crawl: one Scrapy spider over many sources, each request carrying its source.
+
+A source is begun (its crawl run opened) when Scrapy takes its first requests, and finished —
+its postings stored, its closings decided — as soon as its last request has been parsed, or
+when its own time budget runs out, while the other sources go on. Boards on one host share
+that host's download slot, so its politeness limits hold for all of them.
+
+Requests name their source and their board's callback in `meta` rather than holding bound
+methods, so that they can also be serialized to a shared request queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+from config.schema import SourceConfig, parse_duration
+from crawler.boards.base import Board
+from crawler.middlewares import SOURCE
+from crawler.registry import board_for
+from pipeline.ingest import CrawlReport, Ingest, SourceIngest
+from pipeline.raw import RawPosting
+from pipeline.store import CrawlVerdict
+
+log = logging.getLogger("rolewatch.crawl")
+
+# Request meta keys, besides the source's.
+CALLBACK = "rolewatch_callback"
+ERRBACK = "rolewatch_errback"
+
+BUDGET_CHECK_SECONDS = 0.5
+
+
+class CrawlListener(Protocol):
+    """Told of each source as soon as it is done, so progress and failures are known at once."""
+
+    def source_done(self, report: CrawlReport) -> None: ...
+
+    def source_failed(self, source: str, reason: str) -> None: ...
+
+
+@dataclass
+class SourceCrawl:
+    """One source inside the shared crawl: its board, its ingest and its outstanding requests."""
+
+    board: Board
+    ingest: SourceIngest
+    started: float
+    deadline: float
+    outstanding: int = 0
+    requests: int = 0
+    requested: set[bytes] = field(default_factory=set)
+
+
+class BoardsSpider(scrapy.Spider):
+    name = "rolewatch"
+
+    def __init__(
+        self, sources: Sequence[SourceConfig], ingest: Ingest, listener: CrawlListener, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sources = list(sources)
+        self.ingest = ingest
+        self.listener = listener
+        self.active: dict[str, SourceCrawl] = {}
+        self.finished: set[str] = set()
+        self._budget_timer: LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Scrapy reads this lazily, as its downloader has room: a source's budget starts when
+        # its first requests are taken, not when the crawl began.
+        for source in self.sources:
+            for request in self._begin(source):
+                yield request
+
+    # -- a source's life: begin, track its requests, finish --------------------------------
+
+    def _begin(self, source: SourceConfig) -> list[scrapy.Request]:
+        try:
+            board = board_for(source)
+            ingest = self.ingest.begin(source)
+        except Exception as error:  # e.g. the database refusing: this source fails, others go on
+            log.exception("%s: cannot start its crawl", source.name)
+            self.finished.add(source.name)
+            self.listener.source_failed(source.name, f"cannot start the crawl: {error}")
+            return []
+        now = time.monotonic()
+        budget = parse_duration(source.timeout).total_seconds()
+        crawl = SourceCrawl(board, ingest, started=now, deadline=now + budget)
+        self.active[source.name] = crawl
+        requests = list(self._route(crawl, board.start, source.name, counted=False))
+        if crawl.outstanding == 0:
+            self._finish(crawl)
+        return requests
+
+    def _track(self, crawl: SourceCrawl, request: scrapy.Request) -> scrapy.Request | None:
+        """The request as the shared spider sends it, or None when this source already asked for
+        it (Scrapy's duplicate filter would drop it without a callback, and the source would
+        wait for it forever)."""
+        assert self.crawler is not None
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+        if fingerprint in crawl.requested:
+            return None
+        crawl.requested.add(fingerprint)
+        crawl.outstanding += 1
+        crawl.requests += 1
+        remaining = crawl.deadline - time.monotonic()
+        timeout = min(self.settings.getfloat("DOWNLOAD_TIMEOUT"), max(1.0, remaining))
+        meta = {
+            **request.meta,
+            SOURCE: crawl.board.source.name,
+            CALLBACK: _method_name(request.callback),
+            ERRBACK: _method_name(request.errback) if request.errback else None,
+            # A hung board must not hold a download slot past its own budget.
+            "download_timeout": timeout,
+        }
+        return request.replace(callback=self.on_response, errback=self.on_error, meta=meta, dont_filter=True)
+
+    def _finish(self, crawl: SourceCrawl, cut: str | None = None) -> None:
+        name = crawl.board.source.name
+        if self.active.get(name) is not crawl:
+            return
+        del self.active[name]
+        self.finished.add(name)
+        board = crawl.board
+        problems = list(board.problems)
+        if cut:
+            problems.append(cut)
+        elif not board.listing_complete and not problems:
+            problems.append("listing was not fully fetched")
+        stats = {
+            "requests": crawl.requests,
+            "postings": board.postings,
+            "seconds": round(time.monotonic() - crawl.started, 3),
+        }
+        verdict = CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats)
+        try:
+            report = crawl.ingest.finish(verdict)
+        except Exception as error:  # the source's run stays "running" and is failed by the parent
+            log.exception("%s: storing the crawl failed", name)
+            self.listener.source_failed(name, f"storing the crawl failed: {error}")
+            return
+        self.listener.source_done(report)
+
+    # -- Scrapy callbacks: route each response to its source's board -------------------------
+
+    def on_response(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        crawl = self.active.get(response.meta[SOURCE])
+        if crawl is None:
+            return  # the source was cut by its budget meanwhile
+        callback = getattr(crawl.board, response.meta[CALLBACK])
+        yield from self._route(crawl, lambda: callback(response, **kwargs), response.url)
+
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        crawl = self.active.get(request.meta[SOURCE])
+        if crawl is None:
+            return
+        name = request.meta.get(ERRBACK)
+        errback = getattr(crawl.board, name) if name else crawl.board.listing_failed
+        yield from self._route(crawl, lambda: errback(failure), request.url)
+
+    def _route(
+        self, crawl: SourceCrawl, call: Callable[[], Iterable[Any] | None], url: str, counted: bool = True
+    ) -> Iterator[scrapy.Request]:
+        """Run a board callback: its requests go to Scrapy, its postings to the source's ingest.
+        When the last of the source's requests has been handled, the source is finished."""
+        try:
+            for output in call() or ():
+                if isinstance(output, scrapy.Request):
+                    if (tracked := self._track(crawl, output)) is not None:
+                        yield tracked
+                elif isinstance(output, RawPosting):
+                    crawl.ingest.add(output)
+        except Exception as error:  # a board that cannot read a page is a problem, not a crash
+            log.debug("%s: %s", crawl.board.source.name, url, exc_info=True)
+            crawl.board.record_problem(f"{url}: cannot read: {type(error).__name__}: {error}")
+        finally:
+            if counted:
+                crawl.outstanding -= 1
+                if crawl.outstanding == 0:
+                    self._finish(crawl)
+
+    # -- time budgets and the end of the crawl ------------------------------------------------
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        self._budget_timer = LoopingCall(self._cut_overdue)
+        self._budget_timer.start(BUDGET_CHECK_SECONDS, now=False)
+
+    def _cut_overdue(self) -> None:
+        now = time.monotonic()
+        for crawl in [crawl for crawl in self.active.values() if now >= crawl.deadline]:
+            budget = crawl.board.source.timeout
+            self._finish(crawl, f"crawl ended early: its time budget ({budget}) ran out")
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._budget_timer is not None and self._budget_timer.running:
+            self._budget_timer.stop()
+        for crawl in list(self.active.values()):
+            self._finish(crawl, f"crawl ended before every request was answered ({reason})")
+
+
+class FinishedSourcesMiddleware:
+    """Downloader middleware: a request of a source already finished (cut by its budget) is
+    not fetched."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        current = self.crawler.spider
+        if isinstance(current, BoardsSpider) and request.meta.get(SOURCE) in current.finished:
+            raise IgnoreRequest(f"source {request.meta[SOURCE]} is finished")
+
+
+def _method_name(method: Callable[..., Any] | None) -> str:
+    name = getattr(method, "__name__", None)
+    if name is None or not isinstance(getattr(method, "__self__", None), Board):
+        raise TypeError(f"a board's request must name one of its own methods, not {method!r}")
+    return name

@@ -1,1 +1,0 @@
-"""One thin spider per board family: requests and paging only."""
