@@ -3,11 +3,16 @@
 Text is read one sentence at a time and only phrases about where *this job* is done count:
 "a remote position", "3 days a week in our Berlin office". Words that merely sound like a workplace
 ("remote employees", "onsite interview", "a hybrid team") say nothing.
+
+Every text pattern needs one of a few words ("remote", "office", "%", ...), so the text is lower-cased
+once and only the sentences holding such a word are split out and searched, each pattern only when
+its own words are there: a posting costs a handful of substring scans, not a regex per sentence.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 REMOTE, HYBRID, ONSITE = "remote", "hybrid", "onsite"
 
@@ -90,7 +95,18 @@ _LABEL = re.compile(
 )
 # "If the posting is specified as Onsite, ..." describes a policy, not this job.
 _CONDITIONAL = re.compile(r"^\W*if\b|\bif\s+(?:the|this)\s+(?:posting|role|position|job)\b", re.IGNORECASE)
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+# Sentences end at the whitespace after . ! or ? (which stays with its sentence) and at line breaks:
+# group 1 or group 2 is the break. Starting with a character class, the pattern lets `re` skip ahead.
+_BREAKS = re.compile(r"[.!?](\s+)|(\n+)")
+
+# Words each text pattern needs (in the lower-cased text); a sentence without any is not searched.
+_REMOTE_WORDS = ("remote", "telecommut", "home", "anywhere")
+_ONSITE_WORDS = ("site", "office", "person")
+_NAMED_WORDS = (*_REMOTE_WORDS, "wfh", "hybrid", *_ONSITE_WORDS)  # what `_kinds_named` looks for
+_WORDS = (*_NAMED_WORDS, "%", "week")
+# Under re.IGNORECASE these also match ASCII letters, yet lower() keeps them apart (and İ grows
+# to two characters): replaced first, the lower-cased text lines up with the text character by character.
+_ASCII_LOOKALIKES = {"İ": "i", "ı": "i", "ſ": "s", "K": "k"}
 
 
 def workplace_from_field(value: str | None) -> list[str]:
@@ -118,12 +134,12 @@ def workplace_from_text(text: str | None) -> list[str]:
         return []
     found: set[str] = set()
     remote_denied = False
-    for sentence in _SENTENCES.split(text):
-        if _CONDITIONAL.search(sentence):
+    for sentence, lowered in _sentences_naming_a_workplace(text):
+        if "if" in lowered and _CONDITIONAL.search(sentence):
             continue
-        if _NOT_REMOTE_TEXT.search(sentence):
+        if "remote" in lowered and _NOT_REMOTE_TEXT.search(sentence):
             remote_denied = True
-        found |= _kinds_in_sentence(sentence)
+        found |= _kinds_in_sentence(sentence, lowered)
     if remote_denied:
         found = (found - {REMOTE}) | {ONSITE}
     return _settled(found)
@@ -148,26 +164,60 @@ def _kinds_named(value: str) -> set[str]:
     return found
 
 
-def _kinds_in_sentence(sentence: str) -> set[str]:
+def _sentences_naming_a_workplace(text: str) -> Iterator[tuple[str, str]]:
+    """The sentences of `text` that hold one of `_WORDS`, each with its lower-cased form."""
+    lowered = _lower(text)
+    hits = sorted(found for word in _WORDS for found in _positions(lowered, word))
+    if not hits:
+        return
+    start, next_hit = 0, 0
+    for brk in _BREAKS.finditer(text):
+        end = brk.start(brk.lastindex or 0)
+        if hits[next_hit] < end:
+            yield text[start:end], lowered[start:end]
+            while next_hit < len(hits) and hits[next_hit] < end:
+                next_hit += 1
+            if next_hit == len(hits):
+                return
+        start = brk.end()
+    yield text[start:], lowered[start:]
+
+
+def _lower(text: str) -> str:
+    if not text.isascii():
+        for lookalike, letter in _ASCII_LOOKALIKES.items():
+            text = text.replace(lookalike, letter)
+    return text.lower()
+
+
+def _positions(text: str, word: str) -> Iterator[int]:
+    found = text.find(word)
+    while found >= 0:
+        yield found
+        found = text.find(word, found + len(word))
+
+
+def _kinds_in_sentence(sentence: str, lowered: str) -> set[str]:
     found = set()
-    share = _SHARE.search(sentence)
+    share = _SHARE.search(sentence) if "%" in lowered else None
     if share:
         found.add(_kind_of_share(share))
-    elif _REMOTE_TEXT.search(sentence):
+    elif any(word in lowered for word in _REMOTE_WORDS) and _REMOTE_TEXT.search(sentence):
         # A share ("50% remote work permitted") already said how remote the job is.
         found.add(REMOTE)
         if _OFFICE_OR_REMOTE.search(sentence):
             found.add(HYBRID)
-    if _HYBRID_TEXT.search(sentence):
+    if "hybrid" in lowered and _HYBRID_TEXT.search(sentence):
         found.add(HYBRID)
-    if _ONSITE_TEXT.search(sentence):
+    if any(word in lowered for word in _ONSITE_WORDS) and _ONSITE_TEXT.search(sentence):
         found.add(ONSITE)
-    days = _DAYS_A_WEEK.search(sentence)
+    days = _DAYS_A_WEEK.search(sentence) if "week" in lowered else None
     if days and _OFFICE_WORD.search(sentence):
         five = (days.group("days") or "").lower() in ("5", "five") and not days.group("upto")
         found.add(ONSITE if five else HYBRID)
-    for label in _LABEL.finditer(sentence):
-        found |= _kinds_named(label.group(1))
+    if ":" in lowered and any(word in lowered for word in _NAMED_WORDS):
+        for label in _LABEL.finditer(sentence):
+            found |= _kinds_named(label.group(1))
     return found
 
 
