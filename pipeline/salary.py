@@ -2,11 +2,16 @@
 
 Only figures that name a currency count, so years, head counts and phone numbers never become
 pay. A range counts wherever it stands; a lone figure only where the words around it say it is pay.
+
+A text naming no currency at all is passed over at once, and the range and figure patterns are tried
+only where a match can begin (a digit, a currency mark, "between"), not at every character.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -77,6 +82,22 @@ _RANGE = re.compile(
     r"(?P<between>(?i:\bbetween)\s+)?" + _AMOUNT.replace("@", "a") + _SEPARATOR + _AMOUNT.replace("@", "b")
 )
 _SINGLE = re.compile(_AMOUNT.replace("@", "a"))
+# Every currency token above holds one of these, so a text without any has no pay in it.
+_MONEY_MARKS = (
+    "$",
+    *(symbol for symbol in (*PREFIX_SYMBOLS, *SUFFIX_SYMBOLS) if "$" not in symbol),
+    *CURRENCY_CODES,
+)
+# Where a range or a figure can begin: "between", a currency token or a digit run (matches cannot
+# begin inside one: the patterns refuse a letter or a digit just before a token or a figure).
+# Each alternative starts with a literal or a class, so `re` skips ahead between them.
+_STARTS = re.compile(
+    r"[bB](?i:etween)|\d+|"
+    + "|".join(
+        re.escape(token)
+        for token in sorted({*PREFIX_SYMBOLS, *CURRENCY_CODES}, key=lambda token: (-len(token), token))
+    )
+)
 
 _PERIODS = (
     ("hour", r"/\s?(?:h|hrs?|hours?|stunde)\b|\b(?:per|an|pro) (?:hour|stunde)\b|\bhourly\b"),
@@ -126,23 +147,58 @@ def salary_top(data: dict[str, Any]) -> float | None:
 
 def parse_salary(text: str | None) -> Salary | None:
     """The first pay range (or a lone figure that is plainly pay) in `text`, or None."""
-    if not text:
+    if not text or not any(mark in text for mark in _MONEY_MARKS):
         return None
-    not_pay: list[tuple[int, int]] = []  # money ranges that are not pay; their figures are not either
+    starts = [start.start() for start in _STARTS.finditer(text)]
+    not_pay = _Spans()  # money ranges that are not pay; their figures are not either
     position = 0
-    while match := _RANGE.search(text, position):
+    while match := _search(_RANGE, text, starts, position):
         salary, is_money = _from_range(match, text)
         if salary:
             return salary
         if is_money:
-            not_pay.append(match.span())
+            not_pay.add(match.span())
         position = match.end("anum")
-    for match in _SINGLE.finditer(text):
-        inside_range = any(start <= match.start() < end for start, end in not_pay)
-        salary = None if inside_range else _from_single(match, text)
+    for match in _find_all(_SINGLE, text, starts):
+        salary = None if not_pay.holds(match.start()) else _from_single(match, text)
         if salary:
             return salary
     return None
+
+
+def _search(pattern: re.Pattern[str], text: str, starts: list[int], position: int) -> re.Match[str] | None:
+    """`pattern.search(text, position)`, trying only the `starts` where a match can begin."""
+    for index in range(bisect_left(starts, position), len(starts)):
+        if match := pattern.match(text, starts[index]):
+            return match
+    return None
+
+
+def _find_all(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` (of a pattern that never matches empty), trying only `starts`."""
+    position = 0
+    for start in starts:
+        if start >= position and (match := pattern.match(text, start)):
+            yield match
+            position = match.end()
+
+
+class _Spans:
+    """Spans added in order of their start; asked, in order too, whether one holds a position."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []
+        self._seen = 0  # spans starting at or before the last position asked about
+        self._reach = 0  # the furthest end among them
+
+    def add(self, span: tuple[int, int]) -> None:
+        self._spans.append(span)
+
+    def holds(self, position: int) -> bool:
+        while self._seen < len(self._spans) and self._spans[self._seen][0] <= position:
+            self._reach = max(self._reach, self._spans[self._seen][1])
+            self._seen += 1
+        return position < self._reach
 
 
 def _from_range(match: re.Match[str], text: str) -> tuple[Salary | None, bool]:
