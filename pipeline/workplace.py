@@ -104,9 +104,9 @@ _REMOTE_WORDS = ("remote", "telecommut", "home", "anywhere")
 _ONSITE_WORDS = ("site", "office", "person")
 _NAMED_WORDS = (*_REMOTE_WORDS, "wfh", "hybrid", *_ONSITE_WORDS)  # what `_kinds_named` looks for
 _WORDS = (*_NAMED_WORDS, "%", "week")
-# Under re.IGNORECASE these also match ASCII letters, yet lower() keeps them apart (and İ grows
-# to two characters): replaced first, the lower-cased text lines up with the text character by character.
-_ASCII_LOOKALIKES = {"İ": "i", "ı": "i", "ſ": "s", "K": "k"}
+# Under re.IGNORECASE these also match ASCII letters, yet lower() keeps them apart (and İ grows to
+# two characters): replaced first, the lower-cased text lines up with the text character by character.
+_ASCII_LOOKALIKES = {"\u0130": "i", "\u0131": "i", "\u017f": "s"}  # İ, dotless ı, long ſ
 
 
 def workplace_from_field(value: str | None) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -29,7 +30,12 @@ from hypothesis import strategies as st
 from pipeline.normalize import normalize
 from pipeline.raw import RawPosting
 from pipeline.salary import parse_salary
-from pipeline.workplace import classify_workplace, workplace_from_locations, workplace_from_text
+from pipeline.workplace import (
+    _ASCII_LOOKALIKES,
+    classify_workplace,
+    workplace_from_locations,
+    workplace_from_text,
+)
 from tests import test_salary, test_workplace
 from tests.conftest import DEMO_DATA, ROOT
 from tests.normalize_corpus import real_postings
@@ -110,6 +116,11 @@ TEXTS = [
     *(case[0] for case in test_salary.PAY_CASES),
     *test_salary.NOT_PAY_CASES,
     SEED_TEXT,
+    # re.IGNORECASE reads these as ASCII letters; str.lower() does not.
+    "This is a HYBR\u0130D role.",
+    "You must be on-\u017fite daily.",
+    "3 days a wee\u212a in our off\u0131ce.",
+    "\u0130f the role is remote, say so.",
 ]
 
 
@@ -154,7 +165,7 @@ FRAGMENTS = [
     "credit", "bonus", "401(k)", "budget", "relocation", "raised", "match", ".", ". ", "! ", "? ", "; ",
     ",", ":", "\n", "\n\n", " ", " ", " ", "\u00a0", "(", ")", "/", "a", "per", "week", "days",
     # Characters that match ASCII letters under re.IGNORECASE but lower-case to something else.
-    "HYBRİD", "ſite", "offıce", "İf the role", "WEEK", "weeK", "\u2028", "\x85",
+    "HYBR\u0130D", "\u017fite", "off\u0131ce", "\u0130f the role", "WEEK", "wee\u212a", "\u2028", "\x85",
 ]  # fmt: skip
 generated_text = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join)
 
@@ -169,6 +180,23 @@ def test_generated_texts_read_as_the_reference_reads_them(text: str) -> None:
 @given(st.text(alphabet="$€£ 0123456789,.-–k/ remotehybridofficesitday%:\n", max_size=80))
 def test_character_noise_reads_as_the_reference_reads_it(text: str) -> None:
     same_as_reference(text)
+
+
+def test_what_the_fast_paths_take_for_granted_about_unicode() -> None:
+    """The workplace reader lower-cases once, and `collapse_spaces` splits on str whitespace."""
+    ascii_letter = re.compile("[a-z]", re.IGNORECASE)
+    whitespace = re.compile(r"\s")
+    lookalikes, grows, spaces_disagree = [], [], []
+    for code in range(0x80, sys.maxunicode + 1):
+        char = chr(code)
+        if ascii_letter.match(char) and not char.lower().isascii() and char not in _ASCII_LOOKALIKES:
+            lookalikes.append(char)
+        if len(char.lower()) != 1 and char not in _ASCII_LOOKALIKES:
+            grows.append(char)
+        if bool(whitespace.match(char)) != char.isspace():
+            spaces_disagree.append(char)
+    assert (lookalikes, grows, spaces_disagree) == ([], [], [])
+    assert all(bool(whitespace.match(chr(code))) == chr(code).isspace() for code in range(0x80))
 
 
 # --- long texts -----------------------------------------------------------------------------------
