@@ -105,7 +105,8 @@ def clean_text(html: str | None, plain: str | None = None) -> str:
 
 
 def collapse_spaces(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    # What re.sub(r"\s+", " ", text).strip() gives: str.split() and \s agree on what is whitespace.
+    return " ".join(text.split())
 
 
 def split_locations(values: list[str]) -> list[str]:

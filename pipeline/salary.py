@@ -83,11 +83,8 @@ _RANGE = re.compile(
 )
 _SINGLE = re.compile(_AMOUNT.replace("@", "a"))
 # Every currency token above holds one of these, so a text without any has no pay in it.
-_MONEY_MARKS = (
-    "$",
-    *(symbol for symbol in (*PREFIX_SYMBOLS, *SUFFIX_SYMBOLS) if "$" not in symbol),
-    *CURRENCY_CODES,
-)
+_MONEY_MARKS = {"$", *CURRENCY_CODES, *(sym for sym in (*PREFIX_SYMBOLS, *SUFFIX_SYMBOLS) if "$" not in sym)}
+_MONEY_MARK = re.compile("|".join(re.escape(mark) for mark in sorted(_MONEY_MARKS)))
 # Where a range or a figure can begin: "between", a currency token or a digit run (matches cannot
 # begin inside one: the patterns refuse a letter or a digit just before a token or a figure).
 # Each alternative starts with a literal or a class, so `re` skips ahead between them.
@@ -147,7 +144,7 @@ def salary_top(data: dict[str, Any]) -> float | None:
 
 def parse_salary(text: str | None) -> Salary | None:
     """The first pay range (or a lone figure that is plainly pay) in `text`, or None."""
-    if not text or not any(mark in text for mark in _MONEY_MARKS):
+    if not text or not _MONEY_MARK.search(text):
         return None
     starts = [start.start() for start in _STARTS.finditer(text)]
     not_pay = _Spans()  # money ranges that are not pay; their figures are not either
