@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
 from notifier.rules import RuleSet, event_wanted, resolve
-from pipeline.models import Event, OutboxItem, Posting, Source
-from pipeline.store import EventHook
+from pipeline.models import OutboxItem, Posting, Source
+from pipeline.store import EventHook, EventRecord
 
 
 def outbox_hook(config: Config) -> EventHook:
@@ -29,19 +29,18 @@ def outbox_hook(config: Config) -> EventHook:
     def matching(data: dict[str, Any], source: str | None) -> set[str]:
         return {rule.name for rule in rules.matching(data, source)}
 
-    def enqueue(session: Session, events: Sequence[Event]) -> None:
+    def enqueue(session: Session, events: Sequence[EventRecord]) -> None:
         items = []
         for event in events:
-            source = event.posting.source.name if event.posting.source else None
             # Each posting is tested once against every watch; recipients pick theirs.
-            matched = matching(event.version.data, source)
+            matched = matching(event.data, event.source_name)
             if not matched:
                 continue
             # The watches through which a recipient hears of this job from another posting.
             elsewhere: set[str] = set()
             if not event.announced:
                 for other in sources_telling_instead(session, event):
-                    elsewhere |= matching(event.version.data, other)
+                    elsewhere |= matching(event.data, other)
             for recipient in config.recipients:
                 if event.backfill and recipient.backfill == "skip":
                     continue
@@ -53,31 +52,33 @@ def outbox_hook(config: Config) -> EventHook:
                     if name in matched and event_wanted(watches[name], event.type, event.diff)
                 ]
                 if names:
-                    items.append(OutboxItem(recipient=recipient.email, event=event, watches=",".join(names)))
-        session.add_all(items)
+                    items.append(
+                        {"recipient": recipient.email, "event_id": event.id, "watches": ",".join(names)}
+                    )
+        if items:
+            session.execute(insert(OutboxItem), items)
 
     return enqueue
 
 
-def sources_telling_instead(session: Session, event: Event) -> set[str]:
+def sources_telling_instead(session: Session, event: EventRecord) -> set[str]:
     """The other sources whose open postings of the same job tell their watchers about it
     instead of this posting: its original and copies seen before it; for a closing, every
     other open posting of the job (it is still open there). Postings alike on this posting's
     own source are other postings to its watchers, and do not count."""
-    posting = event.posting
-    group = posting.duplicate_of_id if posting.duplicate_of_id is not None else posting.id
+    group = event.duplicate_of_id if event.duplicate_of_id is not None else event.posting_id
     query = (
         select(Source.name)
         .join(Posting, Posting.source_id == Source.id)
         .where(
             or_(Posting.id == group, Posting.duplicate_of_id == group),
-            Posting.id != posting.id,
-            Posting.source_id != posting.source_id,
+            Posting.id != event.posting_id,
+            Posting.source_id != event.source_id,
             Posting.status == "open",
         )
     )
     if event.type != "closed":
-        query = query.where(or_(Posting.id == group, Posting.id < posting.id))
+        query = query.where(or_(Posting.id == group, Posting.id < event.posting_id))
     return set(session.scalars(query))
 
 

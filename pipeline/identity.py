@@ -19,7 +19,7 @@ def content_hash(material: dict[str, Any]) -> str:
 def canonical_value(value: Any) -> Any:
     """A value as compared for changes: whitespace collapsed, 1.0 equal to 1."""
     if isinstance(value, str):
-        return re.sub(r"\s+", " ", value).strip()
+        return " ".join(value.split())  # the same as collapsing r"\s+" and stripping, faster
     if isinstance(value, list):
         return [canonical_value(item) for item in value]
     if isinstance(value, float) and value.is_integer():

@@ -95,7 +95,6 @@ class Posting(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), index=True)
 
     source: Mapped[Source] = relationship()
-    duplicate_of: Mapped[Posting | None] = relationship(remote_side="Posting.id")
     versions: Mapped[list[PostingVersion]] = relationship(
         back_populates="posting", order_by="PostingVersion.number"
     )

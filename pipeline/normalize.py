@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,7 +59,9 @@ class Posting:
     updated_at: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow, with the lists copied: `dataclasses.asdict` deep-copies every value, and was
+        # a large part of storing a posting.
+        return {name: list(value) if isinstance(value, list) else value for name, value in vars(self).items()}
 
     def material(self) -> dict[str, Any]:
         data = self.as_dict()

@@ -8,25 +8,43 @@ complete crawl, of a board that did not shrink suspiciously, may close postings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import SourceConfig
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
+from pipeline.normalize import MATERIAL_FIELDS
 from pipeline.normalize import Posting as NormalPosting
 
 BATCH_SIZE = 500
 
-# Called inside the transaction that creates the events, so the outbox commits with them.
-EventHook = Callable[[Session, Sequence[Event]], None]
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event as written, for the hook: what the outbox needs without loading any rows."""
+
+    id: int
+    type: str
+    posting_id: int
+    source_id: int
+    source_name: str
+    duplicate_of_id: int | None
+    data: dict[str, Any]  # the normalized posting of the event's version
+    diff: dict[str, Any] | None
+    backfill: bool
+    announced: bool
 
 
-def no_hook(session: Session, events: Sequence[Event]) -> None:
+# Called inside the transaction that writes the events, so the outbox commits with them.
+EventHook = Callable[[Session, Sequence[EventRecord]], None]
+
+
+def no_hook(session: Session, events: Sequence[EventRecord]) -> None:
     return None
 
 
@@ -86,7 +104,7 @@ def store_postings(
     items = list(latest.values())
     with sessions() as session:
         run = session.get_one(CrawlRun, run_id)
-        source_id = run.source_id
+        source_id, source_name = run.source_id, run.source.name
         # Until a crawl of the board has completed, what it lists was there before the user
         # watched it: a first crawl cut short does not turn the rest into hundreds of "new".
         backfill = not session.scalar(
@@ -94,71 +112,54 @@ def store_postings(
             .select_from(CrawlRun)
             .where(CrawlRun.source_id == source_id, CrawlRun.status == "complete")
         )
+    where = _Where(source_id, source_name, run_id, backfill)
     for start in range(0, len(items), BATCH_SIZE):
         with sessions.begin() as session:
             batch = items[start : start + BATCH_SIZE]
-            events = _store_batch(session, source_id, run_id, batch, raw_hashes or {})
-            for event in events:
-                event.backfill = backfill and event.type == "new"
-            session.flush()
-            hook(session, events)
-            _count(session.get_one(CrawlRun, run_id), events)
+            records = _store_batch(session, where, batch, raw_hashes or {})
+            hook(session, records)
+            _count(session.get_one(CrawlRun, run_id), records)
     return set(latest)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """The source and crawl run a batch is stored for."""
+
+    source_id: int
+    source_name: str
+    run_id: int
+    backfill: bool
+
+
 def _store_batch(
-    session: Session,
-    source_id: int,
-    run_id: int,
-    batch: Sequence[NormalPosting],
-    raw_hashes: Mapping[str, str],
-) -> list[Event]:
+    session: Session, where: _Where, batch: Sequence[NormalPosting], raw_hashes: Mapping[str, str]
+) -> list[EventRecord]:
     ids = [posting.external_id for posting in batch]
     existing = {
         row.external_id: row
         for row in session.scalars(
-            select(Posting).where(Posting.source_id == source_id, Posting.external_id.in_(ids))
+            select(Posting).where(Posting.source_id == where.source_id, Posting.external_id.in_(ids))
         )
     }
+    fresh = [posting for posting in batch if posting.external_id not in existing]
+    records = _insert_new(session, where, fresh, raw_hashes)
     now = utcnow()
     events: list[Event] = []
-    fingerprints = {
-        posting.external_id: fingerprint(posting.company, posting.title, posting.locations)
-        for posting in batch
-        if posting.external_id not in existing
-    }
-    originals = _originals_elsewhere(session, source_id, set(fingerprints.values()))
     for posting in batch:
-        material = posting.material()
-        digest = content_hash(material)
         row = existing.get(posting.external_id)
         if row is None:
-            row = Posting(
-                source_id=source_id,
-                external_id=posting.external_id,
-                url=posting.url,
-                fingerprint=fingerprints[posting.external_id],
-                duplicate_of_id=originals.get(fingerprints[posting.external_id]),
-                current_hash=digest,
-                raw_hash=raw_hashes.get(posting.external_id),
-                first_seen=now,
-                last_seen=now,
-                status="open",
-                missing_count=0,
-                version_count=0,
-            )
-            session.add(row)
-            version = _add_version(session, row, posting, digest, run_id)
-            events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="new"))
             continue
         row.last_seen, row.missing_count, row.url = now, 0, posting.url or row.url
         row.raw_hash = raw_hashes.get(posting.external_id)
+        material = posting.material()
+        digest = content_hash(material)
         if digest == row.current_hash and row.status == "open":
-            continue  # the common case: seen again, unchanged; no version loaded
+            continue  # seen again, unchanged; no version loaded
         previous = row.versions[-1]
         version, diff = previous, {}
         if digest != row.current_hash:
-            version = _add_version(session, row, posting, digest, run_id)
+            version = _add_version(session, row, posting, digest, where.run_id)
             row.current_hash = digest
             row.fingerprint = fingerprint(posting.company, posting.title, posting.locations)
             diff = field_diff(_material_of(previous), material)
@@ -166,14 +167,125 @@ def _store_batch(
             row.status, row.closed_at = "open", None
             _stand_alone_if_original_closed(session, row)
             events.append(
-                Event(posting=row, version=version, crawl_run_id=run_id, type="reopened", diff=diff)
+                Event(posting=row, version=version, crawl_run_id=where.run_id, type="reopened", diff=diff)
             )
         elif diff:
-            events.append(Event(posting=row, version=version, crawl_run_id=run_id, type="changed", diff=diff))
+            events.append(
+                Event(posting=row, version=version, crawl_run_id=where.run_id, type="changed", diff=diff)
+            )
     for event in events:
         event.announced = event.posting.duplicate_of_id is None
     session.add_all(events)
-    return events
+    session.flush()
+    return records + [_record(event, where.source_name) for event in events]
+
+
+def _insert_new(
+    session: Session, where: _Where, fresh: Sequence[NormalPosting], raw_hashes: Mapping[str, str]
+) -> list[EventRecord]:
+    """First sightings, written with one multi-row INSERT per table: the bulk of a first crawl.
+
+    Rows come back from RETURNING in no promised order, so each is matched by its key."""
+    if not fresh:
+        return []
+    now = utcnow()
+    prints = {p.external_id: fingerprint(p.company, p.title, p.locations) for p in fresh}
+    originals = _originals_elsewhere(session, where.source_id, set(prints.values()))
+    datas = {p.external_id: p.as_dict() for p in fresh}
+    hashes = {
+        p.external_id: content_hash({name: datas[p.external_id][name] for name in MATERIAL_FIELDS})
+        for p in fresh
+    }
+    posting_ids: dict[str, int] = _pairs(
+        session.execute(
+            insert(Posting).returning(Posting.external_id, Posting.id),
+            [
+                {
+                    "source_id": where.source_id,
+                    "external_id": p.external_id,
+                    "url": p.url,
+                    "fingerprint": prints[p.external_id],
+                    "duplicate_of_id": originals.get(prints[p.external_id]),
+                    "current_hash": hashes[p.external_id],
+                    "raw_hash": raw_hashes.get(p.external_id),
+                    "first_seen": now,
+                    "last_seen": now,
+                    "status": "open",
+                    "missing_count": 0,
+                    "version_count": 1,
+                }
+                for p in fresh
+            ],
+        )
+    )
+    version_ids: dict[int, int] = _pairs(
+        session.execute(
+            insert(PostingVersion).returning(PostingVersion.posting_id, PostingVersion.id),
+            [
+                {
+                    "posting_id": posting_ids[p.external_id],
+                    "number": 1,
+                    "content_hash": hashes[p.external_id],
+                    "data": datas[p.external_id],
+                    "seen_at": now,
+                    "crawl_run_id": where.run_id,
+                }
+                for p in fresh
+            ],
+        )
+    )
+    records = [
+        EventRecord(
+            id=0,  # known once the row is written, below
+            type="new",
+            posting_id=posting_ids[p.external_id],
+            source_id=where.source_id,
+            source_name=where.source_name,
+            duplicate_of_id=originals.get(prints[p.external_id]),
+            data=datas[p.external_id],
+            diff=None,
+            backfill=where.backfill,
+            announced=originals.get(prints[p.external_id]) is None,
+        )
+        for p in fresh
+    ]
+    rows = [
+        {
+            "posting_id": record.posting_id,
+            "version_id": version_ids[record.posting_id],
+            "crawl_run_id": where.run_id,
+            "type": "new",
+            "backfill": record.backfill,
+            "announced": record.announced,
+            "created_at": now,
+        }
+        for record in records
+    ]
+    event_ids: dict[int, int] = _pairs(
+        session.execute(insert(Event).returning(Event.posting_id, Event.id), rows)
+    )
+    return [replace(record, id=event_ids[record.posting_id]) for record in records]
+
+
+def _pairs(rows: Iterable[Any]) -> dict[Any, Any]:
+    """RETURNING rows of (key, id) as a mapping: a Result has `keys()`, so `dict()` misreads it."""
+    return {key: value for key, value in rows}
+
+
+def _record(event: Event, source_name: str) -> EventRecord:
+    posting = event.posting
+    return EventRecord(
+        id=event.id,
+        type=event.type,
+        posting_id=posting.id,
+        source_id=posting.source_id,
+        source_name=source_name,
+        duplicate_of_id=posting.duplicate_of_id,
+        data=event.version.data,
+        diff=event.diff,
+        backfill=event.backfill,
+        announced=event.announced,
+    )
 
 
 def _originals_elsewhere(session: Session, source_id: int, fingerprints: set[str]) -> dict[str, int]:
@@ -229,8 +341,9 @@ def finish_crawl(
                 problems.append(warning)
             session.add_all(events)
             session.flush()
-            hook(session, events)
-            _count(run, events)
+            records = [_record(event, run.source.name) for event in events]
+            hook(session, records)
+            _count(run, records)
         run.status = "failed" if verdict.failed else ("complete" if verdict.complete else "incomplete")
         run.seen, run.dropped = len(seen), verdict.dropped
         run.problems = "\n".join(problems) or None
@@ -312,7 +425,7 @@ def _hand_over_to_copy(session: Session, row: Posting) -> bool:
     return True
 
 
-def _count(run: CrawlRun, events: Sequence[Event]) -> None:
+def _count(run: CrawlRun, events: Sequence[EventRecord]) -> None:
     """A run's counts are of news: what a copy of a job seen elsewhere did is not counted."""
     for event in events:
         if event.announced:
