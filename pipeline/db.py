@@ -70,8 +70,29 @@ def is_current(engine: Engine) -> bool:
     return set(current) == set(heads)
 
 
+class SchemaNotCurrent(Exception):
+    """Raised by `open_current` for a database that is missing or not migrated: read-only
+    commands say so and exit rather than create or change it."""
+
+
+def open_current(url: str) -> Engine:
+    """An engine on a database whose schema is already current; never creates or migrates."""
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).expanduser().exists():
+        raise SchemaNotCurrent(
+            f"no database at {parsed.database} yet: run `rolewatch run` or `rolewatch db upgrade`"
+        )
+    engine = make_engine(url)
+    if not is_current(engine):
+        engine.dispose()
+        raise SchemaNotCurrent("the database schema is not current: run `rolewatch db upgrade`")
+    return engine
+
+
 def open_database(url: str) -> Engine:
-    """An engine on an up-to-date schema."""
+    """An engine on an up-to-date schema, migrating it first if needed (for commands that
+    write: `db upgrade`, `demo`, `run`, `crawl`, `digest`, the daemon)."""
     engine = make_engine(url)
     if not is_current(engine):
         upgrade(engine)

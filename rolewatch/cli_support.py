@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from config.loader import ConfigError, load_config
 from config.schema import Config
+from pipeline.db import SchemaNotCurrent
 from rolewatch.queries import NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,7 @@ def friendly_errors(func: F) -> F:
         except OperationalError as error:
             click.echo(f"error: database: {error.orig}", err=True)
             sys.exit(EXIT_FAILURES)
-        except NotFound as missing:
+        except (NotFound, SchemaNotCurrent) as missing:
             click.echo(f"error: {missing}", err=True)
             sys.exit(EXIT_FAILURES)
 
@@ -64,9 +65,10 @@ def load(config_path: str) -> Config:
 
 @contextmanager
 def database_session(config: Config) -> Iterator[Session]:
-    from pipeline.db import open_database, session_factory
+    """A session for a read-only command: the database is never created or migrated here."""
+    from pipeline.db import open_current, session_factory
 
-    engine = open_database(config.database)
+    engine = open_current(config.database)
     try:
         with session_factory(engine)() as session:
             yield session

@@ -160,3 +160,30 @@ def test_check_explain_says_which_watches_a_stored_posting_matches_and_why(tmp_p
 
     missing = runner.invoke(main, ["check", "--explain", "stripe:nope", "--config", str(config_path)])
     assert missing.exit_code == 1 and "no posting 'stripe:nope'" in missing.output
+
+
+def test_read_only_commands_never_create_or_migrate_the_database(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from pipeline.db import alembic_config, make_engine
+
+    database = tmp_path / "rw.db"
+    config = tmp_path / "rolewatch.yaml"
+    config.write_text(f"database: sqlite:///{database}\n")
+    for args in (["status"], ["postings"], ["history", "1"]):
+        result = CliRunner().invoke(main, [*args, "--config", str(config)])
+        assert result.exit_code == 1, (args, result.output)
+        assert f"error: no database at {database} yet" in result.output
+    assert not database.exists()
+
+    engine = make_engine(f"sqlite:///{database}")
+    command.upgrade(alembic_config(engine), "0002")  # as an older rolewatch left it
+    result = CliRunner().invoke(main, ["status", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "the database schema is not current: run `rolewatch db upgrade`" in result.output
+    assert "raw_hash" not in {column["name"] for column in inspect(engine).get_columns("postings")}
+
+    assert CliRunner().invoke(main, ["db", "upgrade", "--config", str(config)]).exit_code == 0
+    assert CliRunner().invoke(main, ["status", "--config", str(config)]).exit_code == 0
+    engine.dispose()
