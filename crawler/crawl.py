@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
@@ -29,7 +30,7 @@ from config.schema import SourceConfig, parse_duration
 from crawler.boards.base import Board
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
-from pipeline.ingest import CrawlReport, Ingest, SourceIngest
+from pipeline.ingest import CrawlReport, Ingest, Normalized, Sorted, SourceIngest, normalize_all
 from pipeline.raw import RawPosting
 from pipeline.store import CrawlVerdict
 
@@ -67,14 +68,22 @@ class BoardsSpider(scrapy.Spider):
     name = "rolewatch"
 
     def __init__(
-        self, sources: Sequence[SourceConfig], ingest: Ingest, listener: CrawlListener, **kwargs: Any
+        self,
+        sources: Sequence[SourceConfig],
+        ingest: Ingest,
+        listener: CrawlListener,
+        normalizer: Executor | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sources = list(sources)
         self.ingest = ingest
         self.listener = listener
+        # Normalizing in another process lets this one go on fetching and parsing meanwhile.
+        self.normalizer = normalizer
         self.active: dict[str, SourceCrawl] = {}
         self.finished: set[str] = set()
+        self._normalizing: dict[str, _Normalizing] = {}
         self._budget_timer: LoopingCall | None = None
 
     @classmethod
@@ -152,8 +161,27 @@ class BoardsSpider(scrapy.Spider):
             "seconds": round(time.monotonic() - crawl.started, 3),
         }
         verdict = CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats)
+        batch = crawl.ingest.sort_out()
+        company = board.source.company
+        if self.normalizer is None or not batch.to_normalize:
+            self._store(crawl, verdict, batch, lambda: normalize_all(batch.to_normalize, company))
+            return
+        future = self.normalizer.submit(normalize_all, batch.to_normalize, company)
+        self._normalizing[name] = _Normalizing(future, crawl, verdict, batch)
+        future.add_done_callback(lambda _: _call_in_reactor(self._store_normalized, name))
+
+    def _store_normalized(self, name: str) -> None:
+        pending = self._normalizing.pop(name, None)
+        if pending is None:
+            return  # stored already, when the crawl closed
+        self._store(pending.crawl, pending.verdict, pending.batch, pending.result)
+
+    def _store(
+        self, crawl: SourceCrawl, verdict: CrawlVerdict, batch: Sorted, normalized: Callable[[], Normalized]
+    ) -> None:
+        name = crawl.board.source.name
         try:
-            report = crawl.ingest.finish(verdict)
+            report = crawl.ingest.store(verdict, batch, normalized())
         except Exception as error:  # the source's run stays "running" and is failed by the parent
             log.exception("%s: storing the crawl failed", name)
             self.listener.source_failed(name, f"storing the crawl failed: {error}")
@@ -216,6 +244,9 @@ class BoardsSpider(scrapy.Spider):
             self._budget_timer.stop()
         for crawl in list(self.active.values()):
             self._finish(crawl, f"crawl ended before every request was answered ({reason})")
+        # Every request is answered: wait for the last normalizations and store them now.
+        for name in list(self._normalizing):
+            self._store_normalized(name)
 
 
 class FinishedSourcesMiddleware:
@@ -233,6 +264,29 @@ class FinishedSourcesMiddleware:
         current = self.crawler.spider
         if isinstance(current, BoardsSpider) and request.meta.get(SOURCE) in current.finished:
             raise IgnoreRequest(f"source {request.meta[SOURCE]} is finished")
+
+
+@dataclass
+class _Normalizing:
+    """A finished source whose changed postings are being normalized in another process."""
+
+    future: Future[Normalized]
+    crawl: SourceCrawl
+    verdict: CrawlVerdict
+    batch: Sorted
+
+    def result(self) -> Normalized:
+        try:
+            return self.future.result()
+        except (BrokenExecutor, CancelledError):  # the worker died: normalize here instead
+            log.warning("%s: normalizing in this process", self.crawl.board.source.name)
+            return normalize_all(self.batch.to_normalize, self.crawl.board.source.company)
+
+
+def _call_in_reactor(function: Callable[..., None], *args: Any) -> None:
+    from twisted.internet import reactor
+
+    reactor.callFromThread(function, *args)
 
 
 def _method_name(method: Callable[..., Any] | None) -> str:

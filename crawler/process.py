@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ def run_crawl(
     listener: CrawlListener,
     cache_dir: Path | None = None,
     overrides: dict[str, Any] | None = None,
+    normalizer: Executor | None = None,
 ) -> None:
     """Crawl every source concurrently in one Scrapy engine; each is stored as it finishes."""
     from scrapy.crawler import CrawlerProcess
@@ -27,5 +29,5 @@ def run_crawl(
     settings = crawl_settings(limits, {"ROLEWATCH_HTTPCACHE_DIR": str(cache_dir) if cache_dir else None})
     settings.update(overrides or {})
     process = CrawlerProcess(settings)
-    process.crawl(BoardsSpider, sources=sources, ingest=ingest, listener=listener)
+    process.crawl(BoardsSpider, sources=sources, ingest=ingest, listener=listener, normalizer=normalizer)
     process.start()

@@ -102,18 +102,38 @@ class SourceIngest:
         self._raws[raw.external_id] = raw
 
     def finish(self, verdict: CrawlVerdict) -> CrawlReport:
-        batch = self._sort_out()
+        """Sort out, normalize and store in one go (see `sort_out` and `store` to split it)."""
+        batch = self.sort_out()
+        return self.store(verdict, batch, normalize_all(batch.to_normalize, self.source.company))
+
+    def sort_out(self) -> Sorted:
+        """What changed since the last crawl, by raw hash: only that needs normalizing."""
+        batch = Sorted()
+        company = self.source.company
+        for external_id, raw in self._raws.items():
+            digest = raw_hash(raw, company)
+            row_id, stored_hash, status = self._stored.get(external_id, (0, None, ""))
+            if digest == stored_hash and status == "open":
+                batch.unchanged[external_id] = row_id
+            else:
+                batch.to_normalize.append(raw)
+                batch.hashes[external_id] = digest
+        self._raws.clear()
+        return batch
+
+    def store(self, verdict: CrawlVerdict, batch: Sorted, normalized: Normalized) -> CrawlReport:
+        """Write the crawl: versions and events for what changed, then the verdict's closings."""
+        postings, problems = normalized
         verdict = CrawlVerdict(
-            problems=[*verdict.problems, *batch.problems],
-            dropped=verdict.dropped + len(batch.problems),
+            problems=[*verdict.problems, *problems],
+            dropped=verdict.dropped + len(problems),
             stats={**verdict.stats, "rolewatch/unchanged": len(batch.unchanged)},
             failed=verdict.failed,
         )
         sessions, hook = self.ingest.sessions, self.ingest.hook
         _mark_seen(sessions, list(batch.unchanged.values()))
-        seen = store_postings(sessions, self.run_id, batch.postings, hook, batch.hashes)
+        seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes)
         run = finish_crawl(sessions, self.run_id, self.source, seen | set(batch.unchanged), verdict, hook)
-        self._raws.clear()
         return CrawlReport(
             source=self.source.name,
             crawl_run=run.id,
@@ -128,33 +148,29 @@ class SourceIngest:
             problems=run.problems.splitlines() if run.problems else [],
         )
 
-    def _sort_out(self) -> _Sorted:
-        batch = _Sorted()
-        company = self.source.company
-        for external_id, raw in self._raws.items():
-            digest = raw_hash(raw, company)
-            row_id, stored_hash, status = self._stored.get(external_id, (0, None, ""))
-            if digest == stored_hash and status == "open":
-                batch.unchanged[external_id] = row_id
-                continue
-            try:
-                batch.postings.append(normalize(raw, company))
-            except Exception as error:  # one bad posting is reported; the board goes on
-                batch.problems.append(f"posting {external_id}: cannot normalize: {error}")
-                continue
-            batch.hashes[external_id] = digest
-        return batch
-
 
 @dataclass
-class _Sorted:
-    """A crawl's postings sorted out: seen unchanged (external id -> row id), or normalized to be
-    stored with their raw hashes; and the problems of those that could not be normalized."""
+class Sorted:
+    """A crawl's postings sorted out: seen unchanged (external id -> row id), or to be
+    normalized and stored with their raw hashes."""
 
     unchanged: dict[str, int] = field(default_factory=dict)
-    postings: list[Posting] = field(default_factory=list)
+    to_normalize: list[RawPosting] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+
+
+Normalized = tuple[list[Posting], list[str]]  # postings, and problems with those that failed
+
+
+def normalize_all(raws: list[RawPosting], company: str | None) -> Normalized:
+    """Normalize a source's changed postings (pure: may run in another process)."""
+    postings, problems = [], []
+    for raw in raws:
+        try:
+            postings.append(normalize(raw, company))
+        except Exception as error:  # one bad posting is reported; the board goes on
+            problems.append(f"posting {raw.external_id}: cannot normalize: {error}")
+    return postings, problems
 
 
 def _stored_hashes(session: Session, source_name: str) -> Stored:

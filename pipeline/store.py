@@ -102,6 +102,8 @@ def store_postings(
     for posting in postings:
         latest[posting.external_id] = posting  # a board listing a job twice: last one wins
     items = list(latest.values())
+    if not items:
+        return set()
     with sessions() as session:
         run = session.get_one(CrawlRun, run_id)
         source_id, source_name = run.source_id, run.source.name
@@ -357,10 +359,13 @@ def finish_crawl(
 def _close_missing(
     session: Session, run: CrawlRun, source: SourceConfig, seen: set[str]
 ) -> tuple[list[Event], str | None]:
-    open_rows = list(
-        session.scalars(select(Posting).where(Posting.source_id == run.source_id, Posting.status == "open"))
-    )
-    missing = [row for row in open_rows if row.external_id not in seen]
+    # Only the missing postings are loaded as objects: on a recrawl that is none or a few.
+    open_ids = session.execute(
+        select(Posting.id, Posting.external_id).where(
+            Posting.source_id == run.source_id, Posting.status == "open"
+        )
+    ).all()
+    missing_ids = [row_id for row_id, external_id in open_ids if external_id not in seen]
     # Compare with the last complete listing, not with what is open: a shrink that the next
     # complete crawl confirms is real (a filled board, a hiring freeze) and then closes.
     previous = session.scalar(
@@ -369,12 +374,21 @@ def _close_missing(
         .order_by(CrawlRun.id.desc())
         .limit(1)
     )
-    baseline = previous if previous is not None else len(open_rows)
-    if baseline and (baseline - len(seen)) / baseline > source.max_shrink and len(missing) > 1:
+    baseline = previous if previous is not None else len(open_ids)
+    if baseline and (baseline - len(seen)) / baseline > source.max_shrink and len(missing_ids) > 1:
         return [], (
             f"board shrank from {baseline} to {len(seen)} postings; nothing closed"
             f" (more than {source.max_shrink:.0%} gone at once; a second complete crawl confirms it)"
         )
+    missing = [
+        row
+        for start in range(0, len(missing_ids), BATCH_SIZE)
+        for row in session.scalars(
+            select(Posting)
+            .where(Posting.id.in_(missing_ids[start : start + BATCH_SIZE]))
+            .order_by(Posting.id)
+        )
+    ]
     events = []
     now = utcnow()
     for row in missing:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import queue
 import signal
@@ -21,7 +22,8 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,8 @@ FAILED_PREFIX = "ROLEWATCH-FAILED "
 # no source finished, the crawl process is taken for hung. Tests shorten it.
 KILL_GRACE_ENV = "ROLEWATCH_CRAWL_KILL_GRACE"
 DEFAULT_KILL_GRACE = 60.0
+# How often the parent checks that the crawl process is still alive.
+EXIT_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -90,16 +94,18 @@ def crawl_in_subprocess(
         with contextlib.suppress(BrokenPipeError):
             child.stdin.write(json.dumps(payload))
             child.stdin.close()
-        reason = _follow(lines, outcomes, on_outcome, stall_limit, timeout)
+        reason = _follow(child, lines, outcomes, on_outcome, stall_limit, timeout)
     except BaseException:
         # Ctrl-C or a dying parent: take the child along rather than leave it crawling.
         _kill(child)
         unfinished = _unfinished(sources, outcomes)
         fail_unfinished_crawls(config.database, unfinished, "crawl interrupted", started_at)
         raise
-    if reason is not None:
-        _kill(child)
-    code = child.wait()
+    code = child.wait() if reason is None else None
+    # Also takes along what the crawl process left behind (its normalizing workers, when it was
+    # killed), which would otherwise hold its output open.
+    _kill(child)
+    code = child.returncode if code is None else code
     for reader in readers:
         reader.join(timeout=5)
     if reason is None and len(outcomes) < len(sources):
@@ -118,13 +124,14 @@ def crawl_in_subprocess(
 
 
 def _follow(
+    child: subprocess.Popen[str],
     lines: queue.Queue[str | None],
     outcomes: dict[str, CrawlOutcome],
     on_outcome: OutcomeListener | None,
     stall_limit: float,
     timeout: float | None,
 ) -> str | None:
-    """Read the child's lines until it closes its output; the reason to kill it, if any."""
+    """Read the child's lines until it closes its output or exits; the reason to kill it, if any."""
     deadline = time.monotonic() + timeout if timeout is not None else None
     last_progress = time.monotonic()
     while True:
@@ -132,12 +139,16 @@ def _follow(
         wait = last_progress + stall_limit - now
         if deadline is not None:
             wait = min(wait, deadline - now)
-        try:
-            line = lines.get(timeout=max(0.0, wait))
-        except queue.Empty:
-            if deadline is not None and time.monotonic() >= deadline:
+        if wait <= 0:
+            if deadline is not None and now >= deadline:
                 return f"crawl timed out after {timeout:.0f}s"
             return f"crawl process stopped: no source finished for {stall_limit:.0f}s"
+        try:
+            line = lines.get(timeout=min(wait, EXIT_CHECK_SECONDS))
+        except queue.Empty:
+            if child.poll() is None:
+                continue
+            line = _last_line(lines)  # exited: what it printed before is still to be read
         if line is None:
             return None
         outcome = _parse_line(line)
@@ -147,6 +158,13 @@ def _follow(
         outcomes[outcome.source] = outcome
         if on_outcome:
             on_outcome(outcome)
+
+
+def _last_line(lines: queue.Queue[str | None]) -> str | None:
+    try:
+        return lines.get(timeout=EXIT_CHECK_SECONDS)
+    except queue.Empty:
+        return None
 
 
 def _parse_line(line: str) -> CrawlOutcome | None:
@@ -200,10 +218,25 @@ def main() -> int:
     engine = make_engine(config.database)
     try:
         ingest = Ingest(session_factory(engine), outbox_hook(config))
-        run_crawl(config.crawl, sources, ingest, _PrintingListener(), http_cache_root(config.database))
+        with normalizer_pool(len(sources)) as pool:
+            cache = http_cache_root(config.database)
+            run_crawl(config.crawl, sources, ingest, _PrintingListener(), cache, normalizer=pool)
     finally:
         engine.dispose()
     return 0
+
+
+@contextlib.contextmanager
+def normalizer_pool(sources: int) -> Iterator[Executor | None]:
+    """Worker processes that normalize postings while this one fetches, parses and stores: one
+    per spare core. A crawl of one source has nothing to overlap and normalizes inline."""
+    workers = min(4, (os.cpu_count() or 1) - 1)
+    if sources < 2 or workers < 1:
+        yield None
+        return
+    # Spawned, not forked: the crawl process holds a reactor, sockets and a database connection.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
 
 
 if __name__ == "__main__":
