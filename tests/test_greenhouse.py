@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from config.schema import Config
+from crawler.extract.common import unescape
 from crawler.extract.greenhouse import extract_greenhouse
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Posting, PostingVersion
@@ -114,3 +118,22 @@ def test_board_answering_500_or_truncated_json_is_an_incomplete_crawl(
         statuses = list(session.scalars(select(CrawlRun.status).order_by(CrawlRun.id)))
     engine.dispose()
     assert statuses == ["incomplete", "incomplete"]
+
+
+# Entities, their near misses and plain text: the fast path must agree with html.unescape on all.
+ENTITY_PIECES = [
+    *("&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "&nbsp;", "&amp;lt;"),
+    *("&", "amp;", "lt;", "&#", "&ampx", "&lt", "&#039;", "&Auml;", "&AElig", "&#x27;"),
+    *("a", " ", ";", "<p>", "é"),
+]
+
+
+@given(st.lists(st.sampled_from(ENTITY_PIECES), max_size=16).map("".join))
+def test_unescape_reads_every_text_as_html_unescape_does(text: str) -> None:
+    assert unescape(text) == html.unescape(text)
+
+
+def test_unescape_undoes_a_double_escaped_description_as_html_unescape_does() -> None:
+    content = real_payload("greenhouse/stripe-jobs-content-trimmed-2026-07.json")["jobs"][0]["content"]
+    once, twice = html.unescape(content), html.unescape(html.unescape(content))
+    assert (unescape(content), unescape(once)) == (once, twice)
