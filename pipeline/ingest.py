@@ -14,19 +14,18 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import SourceConfig
 from pipeline.models import Posting as PostingRow
-from pipeline.models import Source, utcnow
+from pipeline.models import Source
 from pipeline.normalize import Posting, normalize
 from pipeline.raw import RawPosting
 from pipeline.store import (
-    BATCH_SIZE,
     CrawlVerdict,
     EventHook,
-    begin_crawl,
+    begin_crawl_in,
     finish_crawl,
     no_hook,
     store_postings,
@@ -74,8 +73,8 @@ class Ingest:
 
     def begin(self, source: SourceConfig) -> SourceIngest:
         """Open a crawl run (visible as `running` until finished) and read what is stored."""
-        run_id = begin_crawl(self.sessions, source)
-        with self.sessions() as session:
+        with self.sessions.begin() as session:
+            run_id = begin_crawl_in(session, source)
             stored = _stored_hashes(session, source.name)
         return SourceIngest(self, source, run_id, stored)
 
@@ -131,9 +130,10 @@ class SourceIngest:
             failed=verdict.failed,
         )
         sessions, hook = self.ingest.sessions, self.ingest.hook
-        _mark_seen(sessions, list(batch.unchanged.values()))
-        seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes)
-        run = finish_crawl(sessions, self.run_id, self.source, seen | set(batch.unchanged), verdict, hook)
+        seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes) | set(batch.unchanged)
+        run = finish_crawl(
+            sessions, self.run_id, self.source, seen, verdict, hook, list(batch.unchanged.values())
+        )
         return CrawlReport(
             source=self.source.name,
             crawl_run=run.id,
@@ -180,15 +180,3 @@ def _stored_hashes(session: Session, source_name: str) -> Stored:
         .where(Source.name == source_name)
     )
     return {external_id: (row_id, digest, status) for external_id, row_id, digest, status in rows}
-
-
-def _mark_seen(sessions: sessionmaker[Session], row_ids: list[int]) -> None:
-    """Seen again, exactly as before: one UPDATE per batch, no objects loaded."""
-    now = utcnow()
-    for start in range(0, len(row_ids), BATCH_SIZE):
-        with sessions.begin() as session:
-            session.execute(
-                update(PostingRow)
-                .where(PostingRow.id.in_(row_ids[start : start + BATCH_SIZE]))
-                .values(last_seen=now, missing_count=0)
-            )

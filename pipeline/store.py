@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import SourceConfig
@@ -75,17 +75,18 @@ def ensure_source(session: Session, source: SourceConfig) -> Source:
 
 def begin_crawl(sessions: sessionmaker[Session], source: SourceConfig) -> int:
     with sessions.begin() as session:
-        row = ensure_source(session, source)
-        # A run still "running" here was killed before it finished: say so.
-        for stale in session.scalars(
-            select(CrawlRun).where(CrawlRun.source_id == row.id, CrawlRun.status == "running")
-        ):
-            stale.status, stale.finished_at = "failed", utcnow()
-            stale.problems = "crawl process ended without finishing"
-        run = CrawlRun(source=row)
-        session.add(run)
-        session.flush()
-        return run.id
+        return begin_crawl_in(session, source)
+
+
+def begin_crawl_in(session: Session, source: SourceConfig) -> int:
+    """Open a crawl run in the caller's transaction; a run still "running" was killed."""
+    row = ensure_source(session, source)
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.source_id == row.id, CrawlRun.status == "running")
+        .values(status="failed", finished_at=utcnow(), problems="crawl process ended without finishing")
+    )
+    return session.execute(insert(CrawlRun).returning(CrawlRun.id), {"source_id": row.id}).scalar_one()
 
 
 def store_postings(
@@ -331,9 +332,12 @@ def finish_crawl(
     seen: set[str],
     verdict: CrawlVerdict,
     hook: EventHook = no_hook,
+    seen_unchanged: Sequence[int] = (),
 ) -> CrawlRun:
-    """Close what a complete crawl no longer lists, guarded against a board that shrank."""
+    """Close what a complete crawl no longer lists, guarded against a board that shrank.
+    `seen_unchanged`: rows seen exactly as last time, marked seen in the same transaction."""
     with sessions.begin() as session:
+        mark_seen(session, seen_unchanged)
         run = session.get_one(CrawlRun, run_id)
         problems = list(verdict.problems)
         events: list[Event] = []
@@ -354,6 +358,17 @@ def finish_crawl(
         session.flush()
         session.expunge(run)
         return run
+
+
+def mark_seen(session: Session, row_ids: Sequence[int]) -> None:
+    """Seen again, exactly as before: one UPDATE per batch, no objects loaded."""
+    now = utcnow()
+    for start in range(0, len(row_ids), BATCH_SIZE):
+        session.execute(
+            update(Posting)
+            .where(Posting.id.in_(row_ids[start : start + BATCH_SIZE]))
+            .values(last_seen=now, missing_count=0)
+        )
 
 
 def _close_missing(
