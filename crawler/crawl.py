@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.asyncio import sleep
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
@@ -41,6 +42,11 @@ CALLBACK = "rolewatch_callback"
 ERRBACK = "rolewatch_errback"
 
 BUDGET_CHECK_SECONDS = 0.5
+# Sources in flight at once, per request the crawl may have in flight: enough to keep every
+# download slot busy, few enough that a source's budget is spent on its own requests rather
+# than waiting behind thousands of others.
+ACTIVE_SOURCES_PER_REQUEST = 2
+START_POLL_SECONDS = 0.05
 
 
 class CrawlListener(Protocol):
@@ -85,18 +91,24 @@ class BoardsSpider(scrapy.Spider):
         self.finished: set[str] = set()
         self._normalizing: dict[str, _Normalizing] = {}
         self._budget_timer: LoopingCall | None = None
+        self.max_active = 8
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        concurrency = crawler.settings.getint("CONCURRENT_REQUESTS")
+        spider.max_active = max(8, ACTIVE_SOURCES_PER_REQUEST * concurrency)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        # Scrapy reads this lazily, as its downloader has room: a source's budget starts when
-        # its first requests are taken, not when the crawl began.
+        # Scrapy reads start() as fast as it yields, so sources are begun only while fewer than
+        # `max_active` are in flight (fetching, or waiting to be normalized): a source's budget
+        # starts when it is begun, and memory is bounded by the sources in flight.
         for source in self.sources:
+            while len(self.active) + len(self._normalizing) >= self.max_active:
+                await sleep(START_POLL_SECONDS)
             for request in self._begin(source):
                 yield request
 
@@ -125,6 +137,13 @@ class BoardsSpider(scrapy.Spider):
         it (Scrapy's duplicate filter would drop it without a callback, and the source would
         wait for it forever)."""
         assert self.crawler is not None
+        limit = self.settings.getint("URLLENGTH_LIMIT")
+        if limit and len(request.url) > limit:
+            # Scrapy's URL length filter would drop it without a callback; say so instead.
+            crawl.board.record_problem(
+                f"{request.url[:200]}...: URL longer than {limit} characters, not fetched"
+            )
+            return None
         fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
         if fingerprint in crawl.requested:
             return None
@@ -166,7 +185,13 @@ class BoardsSpider(scrapy.Spider):
         if self.normalizer is None or not batch.to_normalize:
             self._store(crawl, verdict, batch, lambda: normalize_all(batch.to_normalize, company))
             return
-        future = self.normalizer.submit(normalize_all, batch.to_normalize, company)
+        try:
+            future = self.normalizer.submit(normalize_all, batch.to_normalize, company)
+        except BrokenExecutor:  # a worker died: normalize here from now on
+            log.warning("normalizing worker lost; normalizing in the crawl process")
+            self.normalizer = None
+            self._store(crawl, verdict, batch, lambda: normalize_all(batch.to_normalize, company))
+            return
         self._normalizing[name] = _Normalizing(future, crawl, verdict, batch)
         future.add_done_callback(lambda _: _call_in_reactor(self._store_normalized, name))
 

@@ -111,6 +111,11 @@ def crawl_in_subprocess(
     if reason is None and len(outcomes) < len(sources):
         tail = "; ".join(line.strip() for line in list(errors)[-3:] if line and line.strip())
         reason = f"crawl process exited {code} before finishing" + (f": {tail}" if tail else "")
+    # Sources the crawl process could not start or store: their runs are settled here.
+    for source in sources:
+        failed = outcomes.get(source.name)
+        if failed is not None and failed.error:
+            fail_unfinished_crawls(config.database, [source], failed.error, started_at)
     unfinished = _unfinished(sources, outcomes)
     if unfinished:
         assert reason is not None

@@ -76,11 +76,12 @@ class Daemon:
             timezone=UTC,
         )
         self._digest_locks: dict[str, threading.Lock] = {}
-        # Sources whose schedule came round, crawled together by whichever job holds the lock.
+        # Sources whose schedule came round, crawled together by the crawler thread.
         self._due: dict[str, None] = {}
         self._due_config = config
         self._due_lock = threading.Lock()
-        self._crawl_lock = threading.Lock()
+        self._due_event = threading.Event()
+        self._crawler = threading.Thread(target=self._crawl_loop, name="crawler", daemon=True)
         self._crawling = 0  # crawls running now, guarded by _count_lock
         self._count_lock = threading.Lock()
         self._wake = threading.Event()
@@ -93,6 +94,7 @@ class Daemon:
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_reload)
         open_database(self.config.database).dispose()  # migrate once, before jobs run in parallel
+        self._crawler.start()
         self.scheduler.start()
         self.schedule()
         log.info(
@@ -108,8 +110,10 @@ class Daemon:
                 except Exception:  # e.g. the database unreachable: keep running on the old jobs
                     log.exception("config not reloaded")
         log.info("stopping: waiting for running jobs to finish")
-        # Running crawls finish or hit their own timeout; nothing new starts.
+        # A running crawl finishes (each source within its own timeout); nothing new starts.
         self.scheduler.shutdown(wait=True)
+        self._due_event.set()
+        self._crawler.join()
         log.info("daemon stopped")
 
     def schedule(self) -> None:
@@ -149,21 +153,27 @@ class Daemon:
         log.warning("config reloaded from %s", self.config_path)
 
     def crawl(self, config: Config, source_name: str) -> None:
-        """A source's schedule came round: it is crawled together with every other source due
-        by then, in one crawl process; a crawl already running takes it up when it ends."""
+        """A source's schedule came round: the crawler thread crawls it together with every
+        other source due by then, in one crawl process (the next one, if a crawl is running).
+        The job itself returns at once, so its next firing is never skipped as still running."""
         with self._due_lock:
             self._due[source_name] = None
             self._due_config = config
-        while self._crawl_lock.acquire(blocking=False):
+        self._due_event.set()
+
+    def _crawl_loop(self) -> None:
+        while True:
+            self._due_event.wait()
+            if self._stop_requested:
+                return
+            time.sleep(GATHER_SECONDS)  # sources due at one moment fire a moment apart
+            if self._stop_requested:
+                return
+            self._due_event.clear()
             try:
-                time.sleep(GATHER_SECONDS)  # sources due at one moment fire a moment apart
                 self._crawl_due()
-            finally:
-                self._crawl_lock.release()
-            with self._due_lock:
-                if not self._due:
-                    return
-        # Another thread is crawling: it checks for sources added meanwhile after it releases.
+            except Exception:  # e.g. the database unreachable: try again when sources fall due
+                log.exception("crawl failed")
 
     def _crawl_due(self) -> None:
         with self._due_lock:

@@ -247,3 +247,27 @@ def test_boards_on_one_host_share_its_per_host_limit(board_server: BoardServer, 
     # Each answer takes 0.5 s; count how many were being answered at once.
     in_flight = max(sum(1 for other in listings if other.at <= r.at < other.at + 0.5) for r in listings)
     assert in_flight == 2
+
+
+def test_sources_begin_as_there_is_room_so_a_long_queue_spends_no_budget_waiting(
+    board_server: BoardServer, tmp_path: Path
+) -> None:
+    # One request at a time, 0.3 s each: 30 boards take 9 s, three times each source's budget.
+    # Begun all at once, the last ones would run out of budget before their turn came.
+    names = [f"queue{index:02d}" for index in range(30)]
+    for index, name in enumerate(names):
+        board_server.set(
+            f"/v1/boards/{name}/jobs", Reply(json.dumps(greenhouse_board(index)).encode(), delay=0.3)
+        )
+    path = tmp_path / "rolewatch.yaml"
+    path.write_text(
+        f'database: "sqlite:///{tmp_path / "rolewatch.db"}"\n'
+        "crawl: {concurrency: 1, per_host: 1, autothrottle: false}\nsources:\n"
+        + sources_yaml(board_server.url, names, {name: "    timeout: 3s\n" for name in names})
+    )
+
+    outcomes = crawl_sources(load_config(path))
+
+    assert {outcome.source: outcome.result["status"] for outcome in outcomes} == dict.fromkeys(
+        names, "complete"
+    )
