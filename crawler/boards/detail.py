@@ -1,4 +1,4 @@
-"""Board spiders that fetch one more page per posting after the listing (its detail)."""
+"""Boards that fetch one more page per posting after the listing (its detail)."""
 
 from __future__ import annotations
 
