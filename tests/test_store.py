@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.schema import SourceConfig
 from crawler.extract.greenhouse import extract_greenhouse
 from pipeline.db import open_database, session_factory
+from pipeline.ingest import Ingest
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion
-from pipeline.normalize import normalize
-from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
+from pipeline.store import CrawlVerdict, begin_crawl
 from tests.conftest import real_payload
 
 SOURCE = SourceConfig(name="stripe", type="greenhouse", board="stripe", close_after_missing=1)
@@ -39,11 +39,16 @@ def crawl(
     problems: list[str] | None = None,
     source: SourceConfig = SOURCE,
 ) -> CrawlRun:
-    """What the spider and item pipeline do for one crawl; `board=None` is a failed fetch."""
-    run_id = begin_crawl(sessions, source)
-    postings = [normalize(raw) for raw in extract_greenhouse(board).postings] if board else []
-    seen = store_postings(sessions, run_id, postings)
-    return finish_crawl(sessions, run_id, source, seen, CrawlVerdict(problems=problems or []))
+    """What the shared crawl stores for one source, through the same ingest; `board=None` is a
+    failed fetch."""
+    ingest = Ingest(sessions).begin(source)
+    for raw in extract_greenhouse(board).postings if board else []:
+        ingest.add(raw)
+    report = ingest.finish(CrawlVerdict(problems=problems or []))
+    with sessions() as session:
+        run = session.get_one(CrawlRun, report.crawl_run)
+        session.expunge(run)
+    return run
 
 
 def events(sessions: sessionmaker[Session], run: CrawlRun, announced: bool = True) -> list[tuple[str, str]]:
@@ -183,7 +188,7 @@ def test_incomplete_crawl_missing_postings_closes_nothing(sessions: sessionmaker
     crawl(sessions, board)
     partial = copy.deepcopy(board)
     partial["jobs"] = partial["jobs"][:200]
-    run = crawl(sessions, partial, ["crawl ended early (closespider_timeout)"])
+    run = crawl(sessions, partial, ["crawl ended early: its time budget (15m) ran out"])
     assert run.status == "incomplete"
     assert events(sessions, run) == []
 
@@ -260,7 +265,7 @@ def test_backfill_lasts_until_a_crawl_completes(sessions: sessionmaker[Session])
     board = stripe_board()
     partial = copy.deepcopy(board)
     partial["jobs"] = partial["jobs"][:100]
-    crawl(sessions, partial, ["crawl ended early (closespider_timeout)"])
+    crawl(sessions, partial, ["crawl ended early: its time budget (15m) ran out"])
     crawl(sessions, board)
     with sessions() as session:
         flags = set(session.scalars(select(Event.backfill).where(Event.type == "new")))
