@@ -271,3 +271,28 @@ def test_sources_begin_as_there_is_room_so_a_long_queue_spends_no_budget_waiting
     assert {outcome.source: outcome.result["status"] for outcome in outcomes} == dict.fromkeys(
         names, "complete"
     )
+
+
+def test_a_url_past_scrapys_length_limit_is_a_problem_not_a_request_waited_for(
+    board_server: BoardServer, tmp_path: Path
+) -> None:
+    # Scrapy's URL length filter drops such a request without calling back: the source would
+    # otherwise wait for it until its budget ran out.
+    long_board = "b" * 2100
+    board_server.set("/v1/boards/fine/jobs", json.dumps(greenhouse_board(0)))
+    path = tmp_path / "rolewatch.yaml"
+    path.write_text(
+        f'database: "sqlite:///{tmp_path / "rolewatch.db"}"\nsources:\n'
+        + sources_yaml(board_server.url, ["fine"])
+        + f"  - name: long\n    type: greenhouse\n    board: {long_board}\n    api_base: {board_server.url}\n"
+    )
+
+    outcomes = {outcome.source: outcome for outcome in crawl_sources(load_config(path))}
+
+    assert outcomes["fine"].result["status"] == "complete"
+    long = outcomes["long"].result
+    assert long["status"] == "incomplete"
+    assert long["problems"] == [
+        f"{board_server.url}/v1/boards/{long_board}"[:200]
+        + "...: URL longer than 2083 characters, not fetched"
+    ]
