@@ -7,6 +7,8 @@ setting that silently does nothing.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -302,7 +304,7 @@ class Config(Strict):
             ("watch name", [watch.name for watch in self.watches]),
             ("recipient", [recipient.email.casefold() for recipient in self.recipients]),
         ):
-            for name in sorted({n for n in names if names.count(n) > 1}):
+            for name in sorted(n for n, count in Counter(names).items() if count > 1):
                 problems.append(f"{kind} {name!r} is used more than once")
         source_names = {source.name for source in self.sources}
         watch_names = {watch.name for watch in self.watches}
@@ -340,6 +342,11 @@ class Config(Strict):
             if source.name == name:
                 return source
         raise KeyError(name)
+
+    def sources_named(self, names: Iterable[str]) -> list[SourceConfig]:
+        """The named sources, in that order: one pass, for crawls of tens of thousands."""
+        by_name = {source.name: source for source in self.sources}
+        return [by_name[name] for name in names]
 
     def watch(self, name: str) -> WatchRule:
         for watch in self.watches:

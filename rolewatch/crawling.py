@@ -63,7 +63,7 @@ def crawl_in_subprocess(
     the order they finished (those the child never finished last)."""
     from pipeline.recovery import fail_unfinished_crawls
 
-    sources = [config.source(name) for name in dict.fromkeys(names)]
+    sources = config.sources_named(dict.fromkeys(names))
     if not sources:
         return []
     grace = float(os.environ.get(KILL_GRACE_ENV) or DEFAULT_KILL_GRACE)
@@ -218,7 +218,7 @@ def main() -> int:
 
     payload = json.loads(sys.stdin.read())
     config = Config.model_validate(payload["config"])
-    sources = [config.source(name) for name in payload["sources"]]
+    sources = config.sources_named(payload["sources"])
     # The parent brought the schema up to date; the child only opens it, once.
     engine = make_engine(config.database)
     try:
