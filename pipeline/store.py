@@ -295,15 +295,18 @@ def _originals_elsewhere(session: Session, source_id: int, fingerprints: set[str
     """Open postings on other sources with these fingerprints: the same job seen before."""
     if not fingerprints:
         return {}
+    # Only the fingerprint is filtered in SQL: given `duplicate_of_id IS NULL`, SQLite picks that
+    # column's index, which nearly every posting matches, and scans the table once per batch.
     rows = session.execute(
-        select(Posting.fingerprint, Posting.id).where(
-            Posting.fingerprint.in_(fingerprints),
-            Posting.source_id != source_id,
-            Posting.status == "open",
-            Posting.duplicate_of_id.is_(None),
-        )
+        select(Posting.fingerprint, Posting.id, Posting.source_id, Posting.status, Posting.duplicate_of_id)
+        .where(Posting.fingerprint.in_(fingerprints))
+        .order_by(Posting.id)
     )
-    return {fp: posting_id for fp, posting_id in rows}
+    originals: dict[str, int] = {}
+    for fp, posting_id, other_source, status, duplicate_of in rows:
+        if other_source != source_id and status == "open" and duplicate_of is None:
+            originals.setdefault(fp, posting_id)
+    return originals
 
 
 def _add_version(
