@@ -66,7 +66,6 @@ class SourceCrawl:
     started: float
     deadline: float
     outstanding: int = 0
-    requests: int = 0
     requested: set[bytes] = field(default_factory=set)
 
 
@@ -149,7 +148,6 @@ class BoardsSpider(scrapy.Spider):
             return None
         crawl.requested.add(fingerprint)
         crawl.outstanding += 1
-        crawl.requests += 1
         remaining = crawl.deadline - time.monotonic()
         timeout = min(self.settings.getfloat("DOWNLOAD_TIMEOUT"), max(1.0, remaining))
         meta = {
@@ -175,7 +173,7 @@ class BoardsSpider(scrapy.Spider):
         elif not board.listing_complete and not problems:
             problems.append("listing was not fully fetched")
         stats = {
-            "requests": crawl.requests,
+            "requests": len(crawl.requested),
             "postings": board.postings,
             "seconds": round(time.monotonic() - crawl.started, 3),
         }

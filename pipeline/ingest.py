@@ -88,7 +88,7 @@ class SourceIngest:
         ingest: Ingest,
         source: SourceConfig,
         run_id: int,
-        stored: dict[str, tuple[int, str | None, str]],
+        stored: Stored,
     ) -> None:
         self.ingest = ingest
         self.source = source

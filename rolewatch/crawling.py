@@ -111,11 +111,15 @@ def crawl_in_subprocess(
     if reason is None and len(outcomes) < len(sources):
         tail = "; ".join(line.strip() for line in list(errors)[-3:] if line and line.strip())
         reason = f"crawl process exited {code} before finishing" + (f": {tail}" if tail else "")
-    # Sources the crawl process could not start or store: their runs are settled here.
+    # Sources the crawl process could not start or store: their runs are settled here, in one
+    # transaction per reason rather than one database connection per source.
+    reported: dict[str, list[SourceConfig]] = {}
     for source in sources:
         failed = outcomes.get(source.name)
         if failed is not None and failed.error:
-            fail_unfinished_crawls(config.database, [source], failed.error, started_at)
+            reported.setdefault(failed.error, []).append(source)
+    for error, failed_sources in reported.items():
+        fail_unfinished_crawls(config.database, failed_sources, error, started_at)
     unfinished = _unfinished(sources, outcomes)
     if unfinished:
         assert reason is not None
