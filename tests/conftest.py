@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from config.loader import parse_config
 from config.schema import Config
 from pipeline.db import open_database, session_factory
-from pipeline.models import Posting, PostingVersion
+from pipeline.models import Event, Posting, PostingVersion
 from rolewatch.boardserver import BoardServer
 from rolewatch.crawling import CrawlOutcome, crawl_in_subprocess
 
@@ -144,3 +144,13 @@ def crawl_source(config: Config, name: str, timeout: float = 120) -> CrawlOutcom
     """Crawl one source through the real crawl process, as `rolewatch crawl NAME` does."""
     (outcome,) = crawl_in_subprocess(config, [name], timeout=timeout)
     return outcome
+
+
+def version_and_event_counts(database_url: str) -> tuple[int, int]:
+    """How many posting versions and events are stored: an unchanged crawl adds none."""
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        versions = session.scalar(select(func.count()).select_from(PostingVersion)) or 0
+        events = session.scalar(select(func.count()).select_from(Event)) or 0
+    engine.dispose()
+    return versions, events

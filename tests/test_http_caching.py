@@ -7,14 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from config.schema import Config
 from crawler.middlewares import http_cache_root
 from pipeline.db import open_database, session_factory
-from pipeline.models import CrawlRun, Event, PostingVersion
+from pipeline.models import CrawlRun
 from rolewatch.boardserver import BoardServer, Received, Reply
-from tests.conftest import crawl_source, real_payload
+from tests.conftest import crawl_source, real_payload, version_and_event_counts
 
 GREENHOUSE_PATH = "/v1/boards/stripe/jobs"
 LEVER_PATH = "/v0/postings/palantir"
@@ -43,15 +43,6 @@ def _greenhouse_board() -> dict[str, Any]:
     return payload
 
 
-def _counts(database_url: str) -> tuple[int, int]:
-    engine = open_database(database_url)
-    with session_factory(engine)() as session:
-        versions = session.scalar(select(func.count()).select_from(PostingVersion)) or 0
-        events = session.scalar(select(func.count()).select_from(Event)) or 0
-    engine.dispose()
-    return versions, events
-
-
 def _listing(server: BoardServer, path: str) -> list[Received]:
     return [seen for seen in server.received if seen.path.split("?")[0] == path]
 
@@ -66,7 +57,7 @@ def test_unchanged_board_answers_304_and_the_crawl_is_complete_with_nothing_new(
     first = crawl_source(config, "stripe", timeout=120)
     assert first.result["status"] == "complete", first.result
     assert first.result["new"] == 2
-    before = _counts(config.database)
+    before = version_and_event_counts(config.database)
 
     second = crawl_source(config, "stripe", timeout=120)
 
@@ -77,7 +68,7 @@ def test_unchanged_board_answers_304_and_the_crawl_is_complete_with_nothing_new(
     assert second.result["status"] == "complete", second.result
     assert second.result["seen"] == 2
     assert (second.result["new"], second.result["changed"], second.result["closed"]) == (0, 0, 0)
-    assert _counts(config.database) == before
+    assert version_and_event_counts(config.database) == before
     # The stored listing lives beside the database, so it survives the crawl process.
     assert (http_cache_root(config.database) / "stripe").is_dir()
 
@@ -90,7 +81,7 @@ def test_unchanged_board_answers_304_and_the_crawl_is_complete_with_nothing_new(
     assert requests[2].status == 200
     assert third.result["status"] == "complete", third.result
     assert third.result["changed"] == 1
-    assert _counts(config.database) == (before[0] + 1, before[1] + 1)
+    assert version_and_event_counts(config.database) == (before[0] + 1, before[1] + 1)
 
     fourth = crawl_source(config, "stripe", timeout=120)
     assert _listing(board_server, GREENHOUSE_PATH)[3].headers.get("if-none-match") == '"v2"'

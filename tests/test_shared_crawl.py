@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from config.loader import load_config
 from config.schema import Config
 from pipeline.db import open_database, session_factory
-from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source
+from pipeline.models import CrawlRun, Event, Posting, Source
 from rolewatch.boardserver import BoardServer, Incoming, Reply
 from rolewatch.cycle import crawl_sources
 from rolewatch.demo_boards import board_before
-from tests.conftest import real_payload
+from tests.conftest import real_payload, version_and_event_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 GREENHOUSE_BOARDS = 46
@@ -71,15 +71,6 @@ def make_config_file(tmp_path: Path, url: str, names: list[str], extra: str = ""
         f'database: "sqlite:///{tmp_path / "rolewatch.db"}"\n{extra}sources:\n' + sources_yaml(url, names)
     )
     return load_config(path)
-
-
-def counts(database_url: str) -> tuple[int, int]:
-    engine = open_database(database_url)
-    with session_factory(engine)() as session:
-        versions = session.scalar(select(func.count()).select_from(PostingVersion)) or 0
-        events = session.scalar(select(func.count()).select_from(Event)) or 0
-    engine.dispose()
-    return versions, events
 
 
 def test_fifty_boards_in_one_crawl_each_finish_on_their_own_with_exactly_their_events(
@@ -130,7 +121,7 @@ def test_fifty_boards_in_one_crawl_each_finish_on_their_own_with_exactly_their_e
     gone = shrunk["jobs"].pop()
     shrunk["meta"]["total"] -= 1
     board_server.set("/v1/boards/gh01/jobs", json.dumps(shrunk))
-    before = counts(database_url)
+    before = version_and_event_counts(database_url)
 
     second = {outcome.source: outcome for outcome in crawl_sources(config)}
 
@@ -149,7 +140,7 @@ def test_fifty_boards_in_one_crawl_each_finish_on_their_own_with_exactly_their_e
     for name, outcome in second.items():
         if name not in ("gh00", "gh01", "tieto"):
             assert outcome.result["unchanged"] == outcome.result["seen"] == expected[name], name
-    assert counts(database_url) == (before[0] + 1, before[1] + 2)
+    assert version_and_event_counts(database_url) == (before[0] + 1, before[1] + 2)
     engine = open_database(database_url)
     with session_factory(engine)() as session:
         still_open = session.scalar(
