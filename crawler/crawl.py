@@ -122,6 +122,7 @@ class BoardsSpider(scrapy.Spider):
             self.finished.add(source.name)
             self.listener.source_failed(source.name, f"cannot start the crawl: {error}")
             return []
+        board.known_listing = ingest.known_listing
         now = time.monotonic()
         budget = parse_duration(source.timeout).total_seconds()
         crawl = SourceCrawl(board, ingest, started=now, deadline=now + budget)
@@ -177,7 +178,10 @@ class BoardsSpider(scrapy.Spider):
             "postings": board.postings,
             "seconds": round(time.monotonic() - crawl.started, 3),
         }
-        verdict = CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats)
+        if board.same_listing:
+            crawl.ingest.same_listing()
+            stats["same_listing"] = True
+        verdict = CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats, listing=board.listing)
         batch = crawl.ingest.sort_out()
         company = board.source.company
         if self.normalizer is None or not batch.to_normalize:

@@ -4,14 +4,15 @@ crawl's verdict → versions, events and closings.
 The Scrapy adapter, the benchmark and the tests all go through `Ingest`. A posting the board
 sends exactly as last time (same raw hash) is neither normalized, diffed nor matched again:
 it is only marked as seen, which is what keeps an unchanged recrawl close to the cost of the
-fetch.
+fetch. A board whose whole listing comes in one response, byte for byte as at its last clean
+crawl, is not even parsed: every posting stored open is seen again (`same_listing`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -33,8 +34,8 @@ from pipeline.store import (
 
 Stored = dict[str, tuple[int, str | None, str]]  # external id -> (row id, raw hash, status)
 
-# Part of every raw hash: bump it when normalization changes what it makes of the same raw
-# posting, so every stored posting is normalized afresh once.
+# Part of every raw hash and listing digest: bump it when extraction or normalization changes
+# what it makes of the same payload, so every stored posting is normalized afresh once.
 NORMALIZATION_VERSION = "1"
 
 
@@ -42,6 +43,14 @@ def raw_hash(raw: RawPosting, company: str | None) -> str:
     """A digest of the posting exactly as the board sent it (and the company it is filed under)."""
     encoded = json.dumps([NORMALIZATION_VERSION, company, raw.__dict__], sort_keys=True, default=str)
     return hashlib.blake2b(encoded.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def listing_digest(body: bytes, source: SourceConfig) -> str:
+    """A digest of a listing response and of the source settings it was read with."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{NORMALIZATION_VERSION}\0{source.model_dump_json()}\0".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -76,7 +85,8 @@ class Ingest:
         with self.sessions.begin() as session:
             run_id = begin_crawl_in(session, source)
             stored = _stored_hashes(session, source.name)
-        return SourceIngest(self, source, run_id, stored)
+            known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
+        return SourceIngest(self, source, run_id, stored, known_listing)
 
 
 class SourceIngest:
@@ -89,16 +99,24 @@ class SourceIngest:
         source: SourceConfig,
         run_id: int,
         stored: Stored,
+        known_listing: str | None = None,
     ) -> None:
         self.ingest = ingest
         self.source = source
         self.run_id = run_id
+        # The digest of the listing read by the last clean crawl, if any.
+        self.known_listing = known_listing
         self._stored = stored
         self._raws: dict[str, RawPosting] = {}
+        self._same_listing = False
 
     def add(self, raw: RawPosting) -> None:
         # A board listing a job twice: the last one wins, as it always has.
         self._raws[raw.external_id] = raw
+
+    def same_listing(self) -> None:
+        """The board sent `known_listing` again: every posting stored open is seen unchanged."""
+        self._same_listing = True
 
     def finish(self, verdict: CrawlVerdict) -> CrawlReport:
         """Sort out, normalize and store in one go (see `sort_out` and `store` to split it)."""
@@ -108,6 +126,8 @@ class SourceIngest:
     def sort_out(self) -> Sorted:
         """What changed since the last crawl, by raw hash: only that needs normalizing."""
         batch = Sorted()
+        if self._same_listing:
+            batch.unchanged = {ext: row for ext, (row, _, status) in self._stored.items() if status == "open"}
         company = self.source.company
         for external_id, raw in self._raws.items():
             digest = raw_hash(raw, company)
@@ -123,11 +143,11 @@ class SourceIngest:
     def store(self, verdict: CrawlVerdict, batch: Sorted, normalized: Normalized) -> CrawlReport:
         """Write the crawl: versions and events for what changed, then the verdict's closings."""
         postings, problems = normalized
-        verdict = CrawlVerdict(
+        verdict = replace(
+            verdict,
             problems=[*verdict.problems, *problems],
             dropped=verdict.dropped + len(problems),
             stats={**verdict.stats, "rolewatch/unchanged": len(batch.unchanged)},
-            failed=verdict.failed,
         )
         sessions, hook = self.ingest.sessions, self.ingest.hook
         seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes) | set(batch.unchanged)

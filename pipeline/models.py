@@ -42,6 +42,8 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The digest of the listing its last clean crawl read: the same bytes again need no parsing.
+    listing_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class CrawlRun(Base):

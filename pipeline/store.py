@@ -56,6 +56,8 @@ class CrawlVerdict:
     dropped: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
     failed: bool = False
+    # The digest of a listing read in full in one response (see `pipeline.ingest.listing_digest`).
+    listing: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -344,8 +346,9 @@ def finish_crawl(
         run = session.get_one(CrawlRun, run_id)
         problems = list(verdict.problems)
         events: list[Event] = []
+        waiting = 0
         if verdict.complete:
-            events, warning = _close_missing(session, run, source, seen)
+            events, warning, waiting = _close_missing(session, run, source, seen)
             if warning:
                 problems.append(warning)
             session.add_all(events)
@@ -358,6 +361,10 @@ def finish_crawl(
         run.problems = "\n".join(problems) or None
         run.stats = verdict.stats or None
         run.finished_at = utcnow()
+        # The same listing next time may skip extraction only if this crawl left the stored
+        # postings exactly as the listing says: nothing dropped, nothing missing still open.
+        clean = run.status == "complete" and not problems and not verdict.dropped and not waiting
+        run.source.listing_hash = verdict.listing if clean else None
         session.flush()
         session.expunge(run)
         return run
@@ -376,7 +383,9 @@ def mark_seen(session: Session, row_ids: Sequence[int]) -> None:
 
 def _close_missing(
     session: Session, run: CrawlRun, source: SourceConfig, seen: set[str]
-) -> tuple[list[Event], str | None]:
+) -> tuple[list[Event], str | None, int]:
+    """The closings of a complete crawl, a warning when it closed nothing because the board
+    shrank too much, and how many missing postings stay open until missed again."""
     # Only the missing postings are loaded as objects: on a recrawl that is none or a few.
     open_ids = session.execute(
         select(Posting.id, Posting.external_id).where(
@@ -397,7 +406,7 @@ def _close_missing(
         return [], (
             f"board shrank from {baseline} to {len(seen)} postings; nothing closed"
             f" (more than {source.max_shrink:.0%} gone at once; a second complete crawl confirms it)"
-        )
+        ), len(missing_ids)
     missing = [
         row
         for start in range(0, len(missing_ids), BATCH_SIZE)
@@ -408,10 +417,12 @@ def _close_missing(
         )
     ]
     events = []
+    waiting = 0
     now = utcnow()
     for row in missing:
         row.missing_count += 1
         if row.missing_count < source.close_after_missing:
+            waiting += 1
             continue
         row.status, row.closed_at = "closed", now
         # A copy's closing, or an original's whose copy takes over, is news only to watchers who
@@ -424,7 +435,7 @@ def _close_missing(
                 posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed", announced=announced
             )
         )
-    return events, None
+    return events, None, waiting
 
 
 def _stand_alone_if_original_closed(session: Session, row: Posting) -> None:

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from config.schema import SourceConfig
 from crawler.items import ExtractResult, RawPosting
 from crawler.middlewares import CONDITIONAL
+from pipeline.ingest import listing_digest
 
 
 def base_url(source: SourceConfig, default: str) -> str:
@@ -44,6 +45,10 @@ class Board:
         self.listing_complete = False
         self.dropped = 0
         self.postings = 0
+        # Listing digests (see `OneRequestBoard`): the last clean crawl's, and this crawl's.
+        self.known_listing: str | None = None
+        self.listing: str | None = None
+        self.same_listing = False
 
     def start(self) -> Iterator[scrapy.Request]:
         """The source's first requests."""
@@ -92,7 +97,9 @@ class Board:
 class OneRequestBoard(Board):
     """A board that lists every posting in one JSON response: fetch, extract, done.
 
-    Subclasses name the URL (`listing_url`) and the pure extraction function (`extract`).
+    Subclasses name the URL (`listing_url`) and the pure extraction function (`extract`). A
+    response byte for byte the one the last clean crawl read is not parsed at all: what it
+    lists is stored already, exactly (`same_listing`).
     """
 
     @staticmethod
@@ -107,6 +114,10 @@ class OneRequestBoard(Board):
         )
 
     def parse_listing(self, response: Response) -> Iterator[RawPosting]:
+        digest = listing_digest(response.body, self.source)
+        if digest == self.known_listing:
+            self.listing, self.same_listing, self.listing_complete = digest, True, True
+            return
         payload = self.decode_json(response)
         if payload is None:
             return
@@ -116,7 +127,7 @@ class OneRequestBoard(Board):
             self.record_problem(f"{response.url}: {error}")
             return
         yield from self.emit(result)
-        self.listing_complete = True
+        self.listing, self.listing_complete = digest, True
 
 
 def board_token(source: SourceConfig) -> str:
