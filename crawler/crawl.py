@@ -154,8 +154,8 @@ class BoardsSpider(scrapy.Spider):
         meta = {
             **request.meta,
             SOURCE: crawl.board.source.name,
-            CALLBACK: _method_name(request.callback),
-            ERRBACK: _method_name(request.errback) if request.errback else None,
+            CALLBACK: method_name(request.callback),
+            ERRBACK: method_name(request.errback) if request.errback else None,
             # A hung board must not hold a download slot past its own budget.
             "download_timeout": timeout,
         }
@@ -168,20 +168,14 @@ class BoardsSpider(scrapy.Spider):
         del self.active[name]
         self.finished.add(name)
         board = crawl.board
-        problems = list(board.problems)
-        if cut:
-            problems.append(cut)
-        elif not board.listing_complete and not problems:
-            problems.append("listing was not fully fetched")
         stats = {
             "requests": len(crawl.requested),
             "postings": board.postings,
             "seconds": round(time.monotonic() - crawl.started, 3),
         }
+        verdict = verdict_of(board, cut, stats)
         if board.same_listing:
             crawl.ingest.same_listing()
-            stats["same_listing"] = True
-        verdict = CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats, listing=board.listing)
         batch = crawl.ingest.sort_out()
         company = board.source.company
         if self.normalizer is None or not batch.to_normalize:
@@ -239,15 +233,12 @@ class BoardsSpider(scrapy.Spider):
         """Run a board callback: its requests go to Scrapy, its postings to the source's ingest.
         When the last of the source's requests has been handled, the source is finished."""
         try:
-            for output in call() or ():
-                if isinstance(output, scrapy.Request):
-                    if (tracked := self._track(crawl, output)) is not None:
-                        yield tracked
-                elif isinstance(output, RawPosting):
-                    crawl.ingest.add(output)
-        except Exception as error:  # a board that cannot read a page is a problem, not a crash
-            log.debug("%s: %s", crawl.board.source.name, url, exc_info=True)
-            crawl.board.record_problem(f"{url}: cannot read: {type(error).__name__}: {error}")
+            requests, raws = board_outputs(crawl.board, call, url)
+            for raw in raws:
+                crawl.ingest.add(raw)
+            for request in requests:
+                if (tracked := self._track(crawl, request)) is not None:
+                    yield tracked
         finally:
             if counted:
                 crawl.outstanding -= 1
@@ -316,7 +307,38 @@ def _call_in_reactor(function: Callable[..., None], *args: Any) -> None:
     reactor.callFromThread(function, *args)
 
 
-def _method_name(method: Callable[..., Any] | None) -> str:
+def board_outputs(
+    board: Board, call: Callable[[], Iterable[Any] | None], url: str
+) -> tuple[list[scrapy.Request], list[RawPosting]]:
+    """Run a board callback to its end: the requests and postings it made. A board that cannot
+    read a page records a problem (its crawl is then incomplete) rather than crash the crawl."""
+    requests: list[scrapy.Request] = []
+    raws: list[RawPosting] = []
+    try:
+        for output in call() or ():
+            if isinstance(output, scrapy.Request):
+                requests.append(output)
+            elif isinstance(output, RawPosting):
+                raws.append(output)
+    except Exception as error:
+        log.debug("%s: %s", board.source.name, url, exc_info=True)
+        board.record_problem(f"{url}: cannot read: {type(error).__name__}: {error}")
+    return requests, raws
+
+
+def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVerdict:
+    """How a source's crawl ended, from its board's bookkeeping (and why it was cut short)."""
+    problems = list(board.problems)
+    if cut:
+        problems.append(cut)
+    elif not board.listing_complete and not problems:
+        problems.append("listing was not fully fetched")
+    if board.same_listing:
+        stats = {**stats, "same_listing": True}
+    return CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats, listing=board.listing)
+
+
+def method_name(method: Callable[..., Any] | None) -> str:
     name = getattr(method, "__name__", None)
     if name is None or not isinstance(getattr(method, "__self__", None), Board):
         raise TypeError(f"a board's request must name one of its own methods, not {method!r}")
