@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.crontab import cron_trigger
 from config.presets import PRESETS
@@ -288,8 +288,17 @@ class CrawlSettings(Strict):
     autothrottle: bool = True
 
 
+def _queue_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"queue must be a Redis URL (redis://host:port/db), not {value!r}")
+    return value
+
+
 class Config(Strict):
     database: str = "sqlite:///rolewatch.db"
+    # A Redis URL: crawls go through a shared request queue to `rolewatch worker`s. Absent: every
+    # crawl runs in one process.
+    queue: Annotated[str | None, AfterValidator(_queue_url)] = None
     crawl: CrawlSettings = Field(default_factory=lambda: CrawlSettings.model_validate({}))
     mail: MailConfig = Field(default_factory=lambda: MailConfig.model_validate({}))
     sources: list[SourceConfig] = []

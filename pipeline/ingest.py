@@ -88,6 +88,13 @@ class Ingest:
             known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
         return SourceIngest(self, source, run_id, stored, known_listing)
 
+    def resume(self, source: SourceConfig, run_id: int) -> SourceIngest:
+        """A crawl run opened elsewhere (by the scheduler of a fleet of workers), to be stored here."""
+        with self.sessions() as session:
+            stored = _stored_hashes(session, source.name)
+            known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
+        return SourceIngest(self, source, run_id, stored, known_listing)
+
 
 class SourceIngest:
     """One source's crawl: postings are kept until the crawl's verdict is known, since only

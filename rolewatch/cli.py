@@ -218,6 +218,20 @@ def daemon(config_path: str) -> None:
         sys.exit(EXIT_FAILURES)
 
 
+@main.command()
+@config_option
+@friendly_errors
+def worker(config_path: str) -> None:
+    """Crawl requests from the shared queue (`queue:` in the config) until stopped.
+
+    Start one or more on any machines that reach the queue and the database; `run` or `daemon`
+    queues the sources that are due. SIGTERM or SIGINT stops after the requests in flight.
+    """
+    from rolewatch.worker import run_worker
+
+    run_worker(load(config_path))
+
+
 @main.group()
 def db() -> None:
     """Database maintenance."""

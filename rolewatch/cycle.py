@@ -36,7 +36,8 @@ class CycleResult:
 def crawl_sources(
     config: Config, names: Iterable[str] | None = None, on_outcome: OutcomeListener | None = None
 ) -> list[CrawlOutcome]:
-    """Crawl the named sources (all by default) together, in one crawl process."""
+    """Crawl the named sources (all by default) together: in one crawl process, or through the
+    queue by the workers when the config names one."""
     open_database(config.database).dispose()  # migrate once, before the crawl process starts
     chosen = list(names) if names is not None else [source.name for source in config.sources]
 
@@ -45,6 +46,10 @@ def crawl_sources(
         if on_outcome:
             on_outcome(outcome)
 
+    if config.queue:  # the workers crawl; this process queues the sources and waits
+        from rolewatch.queued import crawl_through_queue
+
+        return crawl_through_queue(config, chosen, on_outcome=told)
     return crawl_in_subprocess(config, chosen, on_outcome=told)
 
 

@@ -1,0 +1,526 @@
+"""The shared crawl across machines: `rolewatch worker`s take their requests from one Redis queue.
+
+scrapy-redis holds the requests (its scheduler and queue). This module keeps what makes one
+source's crawl one crawl although its pages may be fetched by different workers:
+
+- a source's crawl state (its board, the requests it still waits for, its budget) lives in Redis
+  under its crawl run's id. A response is handled under that run's lock, and its effects — the
+  postings staged, the follow-up requests queued, the answered request struck off — are written
+  in one MULTI/EXEC, so a worker killed midway leaves no trace and the request is simply redone;
+- the worker that strikes off a source's last request takes the state away in that same
+  transaction, and so finishes the source (stores it, decides its closings) exactly once;
+- a worker lists in Redis the requests it took (atomically with taking them) and reports every
+  few seconds; when it stops reporting, another worker puts those requests back in the queue;
+- a source past its budget is finished incomplete by whichever worker (or the scheduler) sees
+  it first;
+- per-host limits hold for the whole fleet: a request waits for one of its host's slots, kept
+  in Redis with a lease so a dead worker's slots come free.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import redis
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.request import RequestFingerprinter
+from scrapy_redis.queue import PriorityQueue
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+from config.schema import SourceConfig, parse_duration
+from crawler.boards.base import Board
+from crawler.crawl import CALLBACK, ERRBACK, board_outputs, method_name, verdict_of
+from crawler.middlewares import SOURCE
+from crawler.registry import board_for
+from pipeline.ingest import CrawlReport, Ingest
+from pipeline.raw import RawPosting
+
+log = logging.getLogger("rolewatch.fleet")
+
+QUEUE_KEY = "rolewatch:requests"  # scrapy-redis's request queue (a sorted set)
+DUPEFILTER_KEY = "rolewatch:dupefilter"
+RUNS_KEY = "rolewatch:runs"  # sorted set: crawl run id -> when it is overdue (epoch seconds)
+WORKERS_KEY = "rolewatch:workers"  # hash: worker id -> when it last reported
+# Request meta keys, besides those of the one-process crawl.
+RUN = "rolewatch_run"
+KEY = "rolewatch_key"  # the request's fingerprint when it was queued (kept across redirects)
+TAKEN = "rolewatch_taken"  # (worker, field) of its entry in that worker's in-flight hash
+
+REPORT_SECONDS = 2.0
+# A worker silent this long is taken for dead and its requests are queued again (tests shorten it).
+WORKER_LEASE_SECONDS = float(os.environ.get("ROLEWATCH_WORKER_LEASE") or 15.0)
+# Time a worker has to finish (normalize and store) a source it took; past it, the run fails.
+FINISH_LEASE_SECONDS = 300.0
+OUTCOME_TTL_SECONDS = 86_400
+LOCK_SECONDS = 60.0
+
+_FINGERPRINTER = RequestFingerprinter()
+
+
+def state_key(run_id: int) -> str:
+    return f"rolewatch:run:{run_id}"
+
+
+def raws_key(run_id: int) -> str:
+    return f"rolewatch:run:{run_id}:raws"
+
+
+def outcome_key(run_id: int) -> str:
+    return f"rolewatch:run:{run_id}:outcome"
+
+
+def inflight_key(worker: str) -> str:
+    return f"rolewatch:worker:{worker}:inflight"
+
+
+@dataclass
+class SharedSource:
+    """One source's crawl as every worker sees it (pickled in Redis under its run)."""
+
+    run_id: int
+    board: Board
+    started: float  # epoch seconds: budgets must mean the same on every machine
+    deadline: float
+    pending: set[str] = field(default_factory=set)  # requests not yet answered and parsed
+    requested: set[str] = field(default_factory=set)  # every request it made
+
+    @property
+    def source(self) -> SourceConfig:
+        return self.board.source
+
+
+def encode_request(request: scrapy.Request) -> bytes:
+    """A request as scrapy-redis's queue stores it, routed to `FleetSpider`'s callbacks."""
+    data = request.replace(callback=None, errback=None).to_dict()
+    data["callback"], data["errback"] = "on_response", "on_error"
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# Take the best request off the queue and list it as this worker's, in one step.
+_TAKE = """
+local taken = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #taken == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], taken[1])
+return taken[1]
+"""
+
+# Put every request of a silent worker back in the queue, once (the check is in the script).
+_REQUEUE = """
+local last = redis.call('HGET', KEYS[1], ARGV[1])
+if not last or tonumber(last) > tonumber(ARGV[2]) then return 0 end
+local taken = redis.call('HVALS', KEYS[2])
+for _, data in ipairs(taken) do redis.call('ZADD', KEYS[3], -1000, data) end
+redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return #taken
+"""
+
+# A slot of a host for the whole fleet: at most ARGV[1] requests at once, starts ARGV[3] s apart.
+# Returns "0" when taken, else how long to wait. Redis's clock, so machines need not agree.
+_HOST_SLOT = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1e6
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return '0.05' end
+local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
+if next_start > now then return tostring(next_start - now) end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[3])), 'EX', 3600)
+end
+return '0'
+"""
+
+
+class Fleet:
+    """The shared crawl's state in Redis, as workers and the scheduler read and write it."""
+
+    def __init__(self, url: str) -> None:
+        # Typed loosely: redis-py types every reply as "value or awaitable of it".
+        self.redis: Any = redis.Redis.from_url(url)
+        self._take = self.redis.register_script(_TAKE)
+        self._requeue = self.redis.register_script(_REQUEUE)
+        self._host_slot = self.redis.register_script(_HOST_SLOT)
+
+    # -- sources -----------------------------------------------------------------------------
+
+    def track(self, state: SharedSource, request: scrapy.Request, url_limit: int, timeout: float) -> Any:
+        """The request as the fleet queues it, or None when the source asked for it already or
+        Scrapy would drop it unanswered (too long a URL: recorded as a problem)."""
+        if url_limit and len(request.url) > url_limit:
+            state.board.record_problem(
+                f"{request.url[:200]}...: URL longer than {url_limit} characters, not fetched"
+            )
+            return None
+        key = _FINGERPRINTER.fingerprint(request).hex()
+        if key in state.requested:
+            return None
+        state.requested.add(key)
+        state.pending.add(key)
+        remaining = state.deadline - time.time()
+        meta = {
+            **request.meta,
+            SOURCE: state.source.name,
+            RUN: state.run_id,
+            KEY: key,
+            CALLBACK: method_name(request.callback),
+            ERRBACK: method_name(request.errback) if request.errback else None,
+            "download_timeout": min(timeout, max(1.0, remaining)),
+        }
+        return request.replace(callback=None, errback=None, meta=meta, dont_filter=True)
+
+    def begin(self, state: SharedSource, requests: list[scrapy.Request]) -> None:
+        """Publish a new source's crawl and queue its first requests."""
+        pipe = self.redis.pipeline()
+        pipe.set(state_key(state.run_id), pickle.dumps(state))
+        pipe.zadd(RUNS_KEY, {str(state.run_id): state.deadline})
+        for request in requests:
+            pipe.zadd(QUEUE_KEY, {encode_request(request): -request.priority})
+        pipe.execute()
+
+    @contextmanager
+    def locked(self, run_id: int) -> Iterator[None]:
+        with self.redis.lock(
+            f"rolewatch:run:{run_id}:lock", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS
+        ):
+            yield
+
+    def load(self, run_id: int) -> SharedSource | None:
+        data = self.redis.get(state_key(run_id))
+        return pickle.loads(data) if data else None
+
+    def commit(
+        self,
+        state: SharedSource,
+        answered: str,
+        raws: Iterable[RawPosting],
+        follow: Iterable[scrapy.Request],
+        taken: tuple[str, str] | None,
+    ) -> bool:
+        """Write what handling one response did, in one transaction; True when it was the
+        source's last request (the state is then taken away: the caller finishes the source)."""
+        state.pending.discard(answered)
+        last = not state.pending
+        pipe = self.redis.pipeline()
+        staged = {raw.external_id: pickle.dumps(raw) for raw in raws}
+        if staged:
+            pipe.hset(raws_key(state.run_id), mapping=staged)
+        for request in follow:
+            pipe.zadd(QUEUE_KEY, {encode_request(request): -request.priority})
+        if last:
+            pipe.delete(state_key(state.run_id))
+            pipe.zadd(RUNS_KEY, {str(state.run_id): time.time() + FINISH_LEASE_SECONDS})
+        else:
+            pipe.set(state_key(state.run_id), pickle.dumps(state))
+        if taken:
+            pipe.hdel(*taken)
+        pipe.execute()
+        return last
+
+    def claim(self, run_id: int) -> SharedSource | None:
+        """Take a source's state away to finish it now (its budget ran out); None if gone."""
+        with self.locked(run_id):
+            state = self.load(run_id)
+            if state is None:
+                return None
+            pipe = self.redis.pipeline()
+            pipe.delete(state_key(run_id))
+            pipe.zadd(RUNS_KEY, {str(run_id): time.time() + FINISH_LEASE_SECONDS})
+            pipe.execute()
+            return state
+
+    def take_raws(self, run_id: int) -> list[RawPosting]:
+        pipe = self.redis.pipeline()
+        pipe.hvals(raws_key(run_id))
+        pipe.delete(raws_key(run_id))
+        values, _ = pipe.execute()
+        return [pickle.loads(value) for value in values]
+
+    def publish(self, run_id: int, outcome: dict[str, Any]) -> None:
+        """A source's outcome for the scheduler: a crawl report, or {"error": reason}."""
+        pipe = self.redis.pipeline()
+        pipe.set(outcome_key(run_id), pickle.dumps(outcome), ex=OUTCOME_TTL_SECONDS)
+        pipe.zrem(RUNS_KEY, str(run_id))
+        pipe.execute()
+
+    def outcomes(self, run_ids: list[int]) -> dict[int, dict[str, Any]]:
+        if not run_ids:
+            return {}
+        values = self.redis.mget([outcome_key(run_id) for run_id in run_ids])
+        return {run_id: pickle.loads(v) for run_id, v in zip(run_ids, values, strict=True) if v}
+
+    def overdue(self, now: float | None = None) -> list[int]:
+        now = time.time() if now is None else now
+        return [int(run_id) for run_id in self.redis.zrangebyscore(RUNS_KEY, "-inf", now)]
+
+    def exists(self, run_id: int) -> bool:
+        return bool(self.redis.exists(state_key(run_id)))
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def report(self, worker: str) -> None:
+        self.redis.hset(WORKERS_KEY, worker, time.time())
+
+    def leave(self, worker: str) -> None:
+        """A worker stopping cleanly hands back what it took at once."""
+        self._requeue(keys=[WORKERS_KEY, inflight_key(worker), QUEUE_KEY], args=[worker, time.time()])
+
+    def requeue_silent_workers(self) -> int:
+        """Queue again the requests of every worker silent for longer than its lease."""
+        silent_since = time.time() - WORKER_LEASE_SECONDS
+        moved = 0
+        for worker, last in self.workers().items():
+            if last < silent_since:
+                found = self._requeue(
+                    keys=[WORKERS_KEY, inflight_key(worker), QUEUE_KEY], args=[worker, silent_since]
+                )
+                if found:
+                    log.warning("worker %s stopped reporting: %s of its requests queued again", worker, found)
+                moved += int(found)
+        return moved
+
+    def workers(self) -> dict[str, float]:
+        reported = self.redis.hgetall(WORKERS_KEY)
+        return {key.decode(): float(value) for key, value in reported.items()}
+
+    def take(self, worker: str, token: str) -> bytes | None:
+        return self._take(keys=[QUEUE_KEY, inflight_key(worker)], args=[token])
+
+    def queued(self) -> int:
+        return int(self.redis.zcard(QUEUE_KEY))
+
+    def sources_in_flight(self) -> list[SharedSource]:
+        run_ids = [int(run_id) for run_id in self.redis.zrange(RUNS_KEY, 0, -1)]
+        states = [self.load(run_id) for run_id in run_ids]
+        return [state for state in states if state is not None]
+
+    # -- hosts -------------------------------------------------------------------------------
+
+    def host_slot(self, host: str, limit: int, lease: float, delay: float, token: str) -> float:
+        keys = [f"rolewatch:host:{host}:slots", f"rolewatch:host:{host}:next"]
+        return float(self._host_slot(keys=keys, args=[limit, lease, delay, token]))
+
+    def free_host_slot(self, host: str, token: str) -> None:
+        self.redis.zrem(f"rolewatch:host:{host}:slots", token)
+
+
+def start_source(fleet: Fleet, source: SourceConfig, run_id: int, url_limit: int, timeout: float) -> None:
+    """The scheduler's side: a source's first requests go to the queue, its state to Redis."""
+    board = board_for(source)
+    now = time.time()
+    state = SharedSource(run_id, board, now, now + parse_duration(source.timeout).total_seconds())
+    requests = [
+        tracked for request in board.start() if (tracked := fleet.track(state, request, url_limit, timeout))
+    ]
+    if not requests and not state.board.problems:
+        state.board.record_problem("the board made no request")
+    fleet.begin(state, requests)
+    if not requests:  # nothing to wait for: finished by the first worker or scheduler to look
+        fleet.redis.zadd(RUNS_KEY, {str(run_id): now})
+
+
+def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource, cut: str | None = None) -> CrawlReport:
+    """Store a source whose state was taken (its last request handled, or its budget out) and
+    publish its outcome. Only the holder of the state calls this, so it runs once per run."""
+    board = state.board
+    stats = {
+        "requests": len(state.requested),
+        "postings": board.postings,
+        "seconds": round(time.time() - state.started, 3),
+    }
+    verdict = verdict_of(board, cut, stats)
+    source_ingest = ingest.resume(board.source, state.run_id)
+    for raw in fleet.take_raws(state.run_id):
+        source_ingest.add(raw)
+    if board.same_listing:
+        source_ingest.same_listing()
+    try:
+        report = source_ingest.finish(verdict)
+    except Exception as error:
+        fleet.publish(
+            state.run_id, {"source": board.source.name, "error": f"storing the crawl failed: {error}"}
+        )
+        raise
+    fleet.publish(state.run_id, report.as_dict())
+    return report
+
+
+class FleetQueue(PriorityQueue):
+    """scrapy-redis's priority queue, with each request taken listed as the worker's own."""
+
+    def pop(self, timeout: int = 0) -> scrapy.Request | None:
+        spider: FleetSpider = self.spider
+        token = uuid.uuid4().hex
+        data = spider.fleet.take(spider.worker, token)
+        if data is None:
+            return None
+        request: scrapy.Request = self._decode_request(data)
+        if TAKEN in request.meta:  # a retry or redirect that went back through the queue
+            worker, earlier = request.meta[TAKEN]
+            spider.fleet.redis.hdel(inflight_key(worker), earlier)
+        request.meta[TAKEN] = (spider.worker, token)
+        return request
+
+
+class FleetSpider(scrapy.Spider):
+    """A worker's spider: no start requests of its own; every response goes to its source's
+    shared state. Requests it makes go to the queue, not to this worker's scheduler."""
+
+    name = "rolewatch"
+
+    def __init__(self, fleet: Fleet, ingest: Ingest, worker: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fleet = fleet
+        self.ingest = ingest
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self._timer: LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> Any:
+        return
+        yield  # an async generator with nothing in it: requests come from the queue
+
+    def on_response(self, response: Response, **kwargs: Any) -> list[Any]:
+        callback = response.meta[CALLBACK]
+        self._handle(response.meta, lambda board: getattr(board, callback)(response, **kwargs), response.url)
+        return []
+
+    def on_error(self, failure: Failure) -> list[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        name = request.meta.get(ERRBACK)
+        self._handle(
+            request.meta,
+            lambda board: (getattr(board, name) if name else board.listing_failed)(failure),
+            request.url,
+        )
+        return []
+
+    def _handle(self, meta: dict[str, Any], call: Callable[[Board], Any], url: str) -> None:
+        run_id, key = meta[RUN], meta[KEY]
+        taken = (inflight_key(meta[TAKEN][0]), meta[TAKEN][1]) if TAKEN in meta else None
+        with self.fleet.locked(run_id):
+            state = self.fleet.load(run_id)
+            if state is None or key not in state.pending:
+                if taken:  # its source is finished, or another worker answered it already
+                    self.fleet.redis.hdel(*taken)
+                return
+            requests, raws = board_outputs(state.board, lambda: call(state.board), url)
+            limit = self.settings.getint("URLLENGTH_LIMIT")
+            timeout = self.settings.getfloat("DOWNLOAD_TIMEOUT")
+            follow = [
+                tracked
+                for request in requests
+                if (tracked := self.fleet.track(state, request, limit, timeout))
+            ]
+            last = self.fleet.commit(state, key, raws, follow, taken)
+        if last:
+            self._finish(state)
+
+    def _finish(self, state: SharedSource, cut: str | None = None) -> None:
+        try:
+            report = finish_source(self.fleet, self.ingest, state, cut)
+        except Exception:
+            log.exception("%s: storing the crawl failed", state.source.name)
+            return
+        log.info("%s: %s, %s seen, %s new", report.source, report.status, report.seen, report.new)
+
+    # -- reporting, budgets, idling ----------------------------------------------------------
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        self.fleet.report(self.worker)
+        self._timer = LoopingCall(self._tick)
+        self._timer.start(REPORT_SECONDS, now=False)
+
+    def _tick(self) -> None:
+        try:
+            self.fleet.report(self.worker)
+            self.fleet.requeue_silent_workers()
+            for run_id in self.fleet.overdue():
+                state = self.fleet.claim(run_id)
+                if state is not None:
+                    self._finish(state, budget_cut(state.source))
+        except redis.RedisError as error:  # Redis away for a moment: try again at the next tick
+            log.warning("cannot reach the queue: %s", error)
+
+    def _idle(self, spider: scrapy.Spider) -> None:
+        raise DontCloseSpider  # a worker waits for work until it is stopped
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.fleet.leave(self.worker)
+
+
+def budget_cut(source: SourceConfig) -> str:
+    return f"crawl ended early: its time budget ({source.timeout}) ran out"
+
+
+class FleetGateMiddleware:
+    """Downloader middleware: a request of a source already finished is not fetched; the others
+    wait for a slot of their host, shared by the whole fleet."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self.delay = settings.getfloat("DOWNLOAD_DELAY")
+        self.lease = settings.getfloat("DOWNLOAD_TIMEOUT") + 10
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
+        fleet = self._fleet()
+        if fleet is None or RUN not in request.meta:
+            return
+        if not fleet.exists(request.meta[RUN]):
+            raise IgnoreRequest(f"source {request.meta.get(SOURCE)} is finished")
+        host, token = urlsplit(request.url).netloc, uuid.uuid4().hex
+        while (wait := fleet.host_slot(host, self.per_host, self.lease, self.delay, token)) > 0:
+            await sleep(min(wait, 0.25))
+        request.meta["rolewatch_host_slot"] = (host, token)
+
+    def process_response(
+        self, request: scrapy.Request, response: Response, spider: scrapy.Spider | None = None
+    ) -> Response:
+        self._free(request)
+        return response
+
+    def process_exception(
+        self, request: scrapy.Request, exception: Exception, spider: scrapy.Spider | None = None
+    ) -> None:
+        self._free(request)
+
+    def _free(self, request: scrapy.Request) -> None:
+        slot, fleet = request.meta.pop("rolewatch_host_slot", None), self._fleet()
+        if slot and fleet is not None:
+            fleet.free_host_slot(*slot)
+
+    def _fleet(self) -> Fleet | None:
+        spider = self.crawler.spider
+        return spider.fleet if isinstance(spider, FleetSpider) else None
