@@ -108,7 +108,7 @@ def test_the_listing_digest_covers_the_source_settings_it_was_read_with(
 ) -> None:
     body = json.dumps(_board(2)).encode()
     plain = _config(make_config, "http://127.0.0.1:9", "sqlite://").sources[0]
-    renamed = _config(make_config, "http://127.0.0.1:9", "sqlite://", "    company: Stripe, Inc.\n").sources[0]
+    renamed = _config(make_config, "http://127.0.0.1:9", "sqlite://", "    company: Stripe Inc\n").sources[0]
     assert listing_digest(body, plain) == listing_digest(body, plain)
     assert listing_digest(body, plain) != listing_digest(body, renamed)
     assert listing_digest(body, plain) != listing_digest(body + b" ", plain)
