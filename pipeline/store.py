@@ -403,10 +403,14 @@ def _close_missing(
     )
     baseline = previous if previous is not None else len(open_ids)
     if baseline and (baseline - len(seen)) / baseline > source.max_shrink and len(missing_ids) > 1:
-        return [], (
-            f"board shrank from {baseline} to {len(seen)} postings; nothing closed"
-            f" (more than {source.max_shrink:.0%} gone at once; a second complete crawl confirms it)"
-        ), len(missing_ids)
+        return (
+            [],
+            (
+                f"board shrank from {baseline} to {len(seen)} postings; nothing closed"
+                f" (more than {source.max_shrink:.0%} gone at once; a second complete crawl confirms it)"
+            ),
+            len(missing_ids),
+        )
     missing = [
         row
         for start in range(0, len(missing_ids), BATCH_SIZE)
