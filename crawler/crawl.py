@@ -137,12 +137,7 @@ class BoardsSpider(scrapy.Spider):
         it (Scrapy's duplicate filter would drop it without a callback, and the source would
         wait for it forever)."""
         assert self.crawler is not None
-        limit = self.settings.getint("URLLENGTH_LIMIT")
-        if limit and len(request.url) > limit:
-            # Scrapy's URL length filter would drop it without a callback; say so instead.
-            crawl.board.record_problem(
-                f"{request.url[:200]}...: URL longer than {limit} characters, not fetched"
-            )
+        if url_too_long(crawl.board, request, self.settings.getint("URLLENGTH_LIMIT")):
             return None
         fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
         if fingerprint in crawl.requested:
@@ -150,15 +145,7 @@ class BoardsSpider(scrapy.Spider):
         crawl.requested.add(fingerprint)
         crawl.outstanding += 1
         remaining = crawl.deadline - time.monotonic()
-        timeout = min(self.settings.getfloat("DOWNLOAD_TIMEOUT"), max(1.0, remaining))
-        meta = {
-            **request.meta,
-            SOURCE: crawl.board.source.name,
-            CALLBACK: method_name(request.callback),
-            ERRBACK: method_name(request.errback) if request.errback else None,
-            # A hung board must not hold a download slot past its own budget.
-            "download_timeout": timeout,
-        }
+        meta = routing_meta(crawl.board, request, self.settings.getfloat("DOWNLOAD_TIMEOUT"), remaining)
         return request.replace(callback=self.on_response, errback=self.on_error, meta=meta, dont_filter=True)
 
     def _finish(self, crawl: SourceCrawl, cut: str | None = None) -> None:
@@ -336,6 +323,26 @@ def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVer
     if board.same_listing:
         stats = {**stats, "same_listing": True}
     return CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats, listing=board.listing)
+
+
+def url_too_long(board: Board, request: scrapy.Request, limit: int) -> bool:
+    """Scrapy's URL length filter would drop the request without a callback: say so instead."""
+    if limit and len(request.url) > limit:
+        board.record_problem(f"{request.url[:200]}...: URL longer than {limit} characters, not fetched")
+        return True
+    return False
+
+
+def routing_meta(board: Board, request: scrapy.Request, timeout: float, remaining: float) -> dict[str, Any]:
+    """A board request's meta as the shared crawl sends it: its source and callbacks by name."""
+    return {
+        **request.meta,
+        SOURCE: board.source.name,
+        CALLBACK: method_name(request.callback),
+        ERRBACK: method_name(request.errback) if request.errback else None,
+        # A hung board must not hold a download slot past its own budget.
+        "download_timeout": min(timeout, max(1.0, remaining)),
+    }
 
 
 def method_name(method: Callable[..., Any] | None) -> str:

@@ -45,7 +45,7 @@ from twisted.python.failure import Failure
 
 from config.schema import SourceConfig, parse_duration
 from crawler.boards.base import Board
-from crawler.crawl import CALLBACK, ERRBACK, board_outputs, method_name, verdict_of
+from crawler.crawl import CALLBACK, ERRBACK, board_outputs, routing_meta, url_too_long, verdict_of
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
 from pipeline.ingest import CrawlReport, Ingest
@@ -164,26 +164,15 @@ class Fleet:
     def track(self, state: SharedSource, request: scrapy.Request, url_limit: int, timeout: float) -> Any:
         """The request as the fleet queues it, or None when the source asked for it already or
         Scrapy would drop it unanswered (too long a URL: recorded as a problem)."""
-        if url_limit and len(request.url) > url_limit:
-            state.board.record_problem(
-                f"{request.url[:200]}...: URL longer than {url_limit} characters, not fetched"
-            )
+        if url_too_long(state.board, request, url_limit):
             return None
         key = _FINGERPRINTER.fingerprint(request).hex()
         if key in state.requested:
             return None
         state.requested.add(key)
         state.pending.add(key)
-        remaining = state.deadline - time.time()
-        meta = {
-            **request.meta,
-            SOURCE: state.source.name,
-            RUN: state.run_id,
-            KEY: key,
-            CALLBACK: method_name(request.callback),
-            ERRBACK: method_name(request.errback) if request.errback else None,
-            "download_timeout": min(timeout, max(1.0, remaining)),
-        }
+        meta = routing_meta(state.board, request, timeout, state.deadline - time.time())
+        meta.update({RUN: state.run_id, KEY: key})
         return request.replace(callback=None, errback=None, meta=meta, dont_filter=True)
 
     def begin(self, state: SharedSource, requests: list[scrapy.Request]) -> None:

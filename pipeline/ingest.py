@@ -83,17 +83,17 @@ class Ingest:
     def begin(self, source: SourceConfig) -> SourceIngest:
         """Open a crawl run (visible as `running` until finished) and read what is stored."""
         with self.sessions.begin() as session:
-            run_id = begin_crawl_in(session, source)
-            stored = _stored_hashes(session, source.name)
-            known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
-        return SourceIngest(self, source, run_id, stored, known_listing)
+            return self._source_ingest(session, source, begin_crawl_in(session, source))
 
     def resume(self, source: SourceConfig, run_id: int) -> SourceIngest:
         """A crawl run opened elsewhere (by the scheduler of a fleet of workers), to be stored here."""
         with self.sessions() as session:
-            stored = _stored_hashes(session, source.name)
-            known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
-        return SourceIngest(self, source, run_id, stored, known_listing)
+            return self._source_ingest(session, source, run_id)
+
+    def _source_ingest(self, session: Session, source: SourceConfig, run_id: int) -> SourceIngest:
+        """What is stored for the source: its postings' raw hashes and its last clean listing."""
+        known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
+        return SourceIngest(self, source, run_id, _stored_hashes(session, source.name), known_listing)
 
 
 class SourceIngest:
