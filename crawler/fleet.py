@@ -7,8 +7,10 @@ source's crawl one crawl although its pages may be fetched by different workers:
   under its crawl run's id. A response is handled under that run's lock, and its effects — the
   postings staged, the follow-up requests queued, the answered request struck off — are written
   in one MULTI/EXEC, so a worker killed midway leaves no trace and the request is simply redone;
-- the worker that strikes off a source's last request takes the state away in that same
-  transaction, and so finishes the source (stores it, decides its closings) exactly once;
+- the worker that strikes off a source's last request marks itself the source's finisher in
+  that same transaction, and stores it and decides its closings; the state and the staged
+  postings stay until its outcome is published, so if that worker dies meanwhile another one
+  finishes the source (what the first had committed is then seen again unchanged);
 - a worker lists in Redis the requests it took (atomically with taking them) and reports every
   few seconds; when it stops reporting, another worker puts those requests back in the queue;
 - a source past its budget is finished incomplete by whichever worker (or the scheduler) sees
@@ -23,6 +25,7 @@ import logging
 import os
 import pickle
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -65,8 +68,6 @@ TAKEN = "rolewatch_taken"  # (worker, field) of its entry in that worker's in-fl
 REPORT_SECONDS = 2.0
 # A worker silent this long is taken for dead and its requests are queued again (tests shorten it).
 WORKER_LEASE_SECONDS = float(os.environ.get("ROLEWATCH_WORKER_LEASE") or 15.0)
-# Time a worker has to finish (normalize and store) a source it took; past it, the run fails.
-FINISH_LEASE_SECONDS = 300.0
 OUTCOME_TTL_SECONDS = 86_400
 LOCK_SECONDS = 60.0
 
@@ -99,6 +100,8 @@ class SharedSource:
     deadline: float
     pending: set[str] = field(default_factory=set)  # requests not yet answered and parsed
     requested: set[str] = field(default_factory=set)  # every request it made
+    finisher: str | None = None  # the worker storing it, once no request is left or it was cut
+    cut: str | None = None  # why it was finished before its last request was answered
 
     @property
     def source(self) -> SourceConfig:
@@ -202,50 +205,60 @@ class Fleet:
         raws: Iterable[RawPosting],
         follow: Iterable[scrapy.Request],
         taken: tuple[str, str] | None,
+        worker: str,
     ) -> bool:
         """Write what handling one response did, in one transaction; True when it was the
-        source's last request (the state is then taken away: the caller finishes the source)."""
+        source's last request (`worker` is then its finisher: the caller finishes the source)."""
         state.pending.discard(answered)
         last = not state.pending
+        if last:
+            state.finisher = worker
         pipe = self.redis.pipeline()
         staged = {raw.external_id: pickle.dumps(raw) for raw in raws}
         if staged:
             pipe.hset(raws_key(state.run_id), mapping=staged)
         for request in follow:
             pipe.zadd(QUEUE_KEY, {encode_request(request): -request.priority})
-        if last:
-            pipe.delete(state_key(state.run_id))
-            pipe.zadd(RUNS_KEY, {str(state.run_id): time.time() + FINISH_LEASE_SECONDS})
-        else:
-            pipe.set(state_key(state.run_id), pickle.dumps(state))
+        pipe.set(state_key(state.run_id), pickle.dumps(state))
+        if last:  # looked at again only if the finisher might have died meanwhile
+            pipe.zadd(RUNS_KEY, {str(state.run_id): time.time() + WORKER_LEASE_SECONDS})
         if taken:
             pipe.hdel(*taken)
         pipe.execute()
         return last
 
-    def claim(self, run_id: int) -> SharedSource | None:
-        """Take a source's state away to finish it now (its budget ran out); None if gone."""
+    def claim(self, run_id: int, worker: str, cut: str) -> SharedSource | None:
+        """Become the finisher of an overdue source: one past its budget (finished with `cut`),
+        or one whose finisher stopped reporting. None when it is gone or its finisher is alive."""
         with self.locked(run_id):
             state = self.load(run_id)
             if state is None:
                 return None
+            if state.finisher is not None:
+                if self.workers().get(state.finisher, 0.0) > time.time() - WORKER_LEASE_SECONDS:
+                    self.redis.zadd(RUNS_KEY, {str(run_id): time.time() + WORKER_LEASE_SECONDS})
+                    return None
+                log.warning(
+                    "%s: its finisher %s stopped; finishing it again", state.source.name, state.finisher
+                )
+            else:
+                state.cut = cut
+            state.finisher = worker
             pipe = self.redis.pipeline()
-            pipe.delete(state_key(run_id))
-            pipe.zadd(RUNS_KEY, {str(run_id): time.time() + FINISH_LEASE_SECONDS})
+            pipe.set(state_key(run_id), pickle.dumps(state))
+            pipe.zadd(RUNS_KEY, {str(run_id): time.time() + WORKER_LEASE_SECONDS})
             pipe.execute()
             return state
 
-    def take_raws(self, run_id: int) -> list[RawPosting]:
-        pipe = self.redis.pipeline()
-        pipe.hvals(raws_key(run_id))
-        pipe.delete(raws_key(run_id))
-        values, _ = pipe.execute()
-        return [pickle.loads(value) for value in values]
+    def raws(self, run_id: int) -> list[RawPosting]:
+        return [pickle.loads(value) for value in self.redis.hvals(raws_key(run_id))]
 
     def publish(self, run_id: int, outcome: dict[str, Any]) -> None:
-        """A source's outcome for the scheduler: a crawl report, or {"error": reason}."""
+        """A source's outcome for the scheduler (a crawl report, or {"error": reason}); its
+        state and staged postings go."""
         pipe = self.redis.pipeline()
         pipe.set(outcome_key(run_id), pickle.dumps(outcome), ex=OUTCOME_TTL_SECONDS)
+        pipe.delete(state_key(run_id), raws_key(run_id))
         pipe.zrem(RUNS_KEY, str(run_id))
         pipe.execute()
 
@@ -325,7 +338,7 @@ def start_source(fleet: Fleet, source: SourceConfig, run_id: int, url_limit: int
         fleet.redis.zadd(RUNS_KEY, {str(run_id): now})
 
 
-def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource, cut: str | None = None) -> CrawlReport:
+def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlReport:
     """Store a source whose state was taken (its last request handled, or its budget out) and
     publish its outcome. Only the holder of the state calls this, so it runs once per run."""
     board = state.board
@@ -334,9 +347,9 @@ def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource, cut: str | 
         "postings": board.postings,
         "seconds": round(time.time() - state.started, 3),
     }
-    verdict = verdict_of(board, cut, stats)
+    verdict = verdict_of(board, state.cut, stats)
     source_ingest = ingest.resume(board.source, state.run_id)
-    for raw in fleet.take_raws(state.run_id):
+    for raw in fleet.raws(state.run_id):
         source_ingest.add(raw)
     if board.same_listing:
         source_ingest.same_listing()
@@ -380,6 +393,7 @@ class FleetSpider(scrapy.Spider):
         self.ingest = ingest
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self._timer: LoopingCall | None = None
+        self._stopped = threading.Event()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -413,7 +427,7 @@ class FleetSpider(scrapy.Spider):
         taken = (inflight_key(meta[TAKEN][0]), meta[TAKEN][1]) if TAKEN in meta else None
         with self.fleet.locked(run_id):
             state = self.fleet.load(run_id)
-            if state is None or key not in state.pending:
+            if state is None or state.finisher or key not in state.pending:
                 if taken:  # its source is finished, or another worker answered it already
                     self.fleet.redis.hdel(*taken)
                 return
@@ -425,13 +439,13 @@ class FleetSpider(scrapy.Spider):
                 for request in requests
                 if (tracked := self.fleet.track(state, request, limit, timeout))
             ]
-            last = self.fleet.commit(state, key, raws, follow, taken)
+            last = self.fleet.commit(state, key, raws, follow, taken, self.worker)
         if last:
             self._finish(state)
 
-    def _finish(self, state: SharedSource, cut: str | None = None) -> None:
+    def _finish(self, state: SharedSource) -> None:
         try:
-            report = finish_source(self.fleet, self.ingest, state, cut)
+            report = finish_source(self.fleet, self.ingest, state)
         except Exception:
             log.exception("%s: storing the crawl failed", state.source.name)
             return
@@ -441,17 +455,28 @@ class FleetSpider(scrapy.Spider):
 
     def _opened(self, spider: scrapy.Spider) -> None:
         self.fleet.report(self.worker)
+        # Reported from a thread of its own, so a long store on the reactor's thread does not
+        # make this worker look dead.
+        threading.Thread(target=self._report, daemon=True).start()
         self._timer = LoopingCall(self._tick)
         self._timer.start(REPORT_SECONDS, now=False)
 
+    def _report(self) -> None:
+        while not self._stopped.wait(REPORT_SECONDS):
+            try:
+                self.fleet.report(self.worker)
+            except redis.RedisError as error:
+                log.warning("cannot reach the queue: %s", error)
+
     def _tick(self) -> None:
         try:
-            self.fleet.report(self.worker)
             self.fleet.requeue_silent_workers()
             for run_id in self.fleet.overdue():
-                state = self.fleet.claim(run_id)
-                if state is not None:
-                    self._finish(state, budget_cut(state.source))
+                state = self.fleet.load(run_id)
+                if state is not None and (
+                    claimed := self.fleet.claim(run_id, self.worker, budget_cut(state.source))
+                ):
+                    self._finish(claimed)
         except redis.RedisError as error:  # Redis away for a moment: try again at the next tick
             log.warning("cannot reach the queue: %s", error)
 
@@ -459,6 +484,7 @@ class FleetSpider(scrapy.Spider):
         raise DontCloseSpider  # a worker waits for work until it is stopped
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        self._stopped.set()
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.fleet.leave(self.worker)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Any
 from scrapy.settings.default_settings import URLLENGTH_LIMIT
 
 from config.schema import Config, SourceConfig
-from crawler.fleet import WORKER_LEASE_SECONDS, Fleet, budget_cut, finish_source, start_source
+from crawler.fleet import WORKER_LEASE_SECONDS, WORKERS_KEY, Fleet, budget_cut, finish_source, start_source
 from crawler.settings import DOWNLOAD_TIMEOUT
 from notifier.outbox import outbox_hook
 from pipeline.db import make_engine, session_factory
@@ -54,6 +55,8 @@ def crawl_through_queue(
         if on_outcome:
             on_outcome(outcome)
 
+    # Named like a worker, since it may finish a source itself and must be seen alive meanwhile.
+    me = f"scheduler:{socket.gethostname()}:{os.getpid()}"
     busy = {state.source.name for state in fleet.sources_in_flight()}
     for source in sources:
         if source.name in busy:  # queued once: a second scheduler does not queue it again
@@ -65,6 +68,7 @@ def crawl_through_queue(
         sessions = session_factory(engine)
         ingest = Ingest(sessions, outbox_hook(config))
         while waiting or active:
+            fleet.report(me)
             live = sum(1 for last in fleet.workers().values() if last > time.time() - WORKER_LEASE_SECONDS)
             room = SOURCES_PER_REQUEST * config.crawl.concurrency * max(1, live) - len(active)
             while waiting and room > 0:
@@ -82,10 +86,11 @@ def crawl_through_queue(
                 record(_outcome(active.pop(run_id), published))
             for run_id in fleet.overdue(time.time() - grace):
                 if run_id in active:
-                    _settle_overdue(fleet, ingest, run_id, active[run_id])
+                    _settle_overdue(fleet, ingest, run_id, active[run_id], me)
             if waiting or active:
                 time.sleep(POLL_SECONDS)
     finally:  # on Ctrl-C, what is queued stays with the workers; the rest was never begun
+        fleet.redis.hdel(WORKERS_KEY, me)
         engine.dispose()
     failed: dict[str, list[SourceConfig]] = {}
     for source in sources:
@@ -97,18 +102,16 @@ def crawl_through_queue(
     return list(outcomes.values())
 
 
-def _settle_overdue(fleet: Fleet, ingest: Ingest, run_id: int, source: SourceConfig) -> None:
-    """No worker finished this source in its budget plus the grace: finish it here."""
-    state = fleet.claim(run_id)
+def _settle_overdue(fleet: Fleet, ingest: Ingest, run_id: int, source: SourceConfig, me: str) -> None:
+    """No worker finished this source in its budget plus the grace (or its finisher stopped):
+    finish it here."""
+    state = fleet.claim(run_id, me, budget_cut(source))
     if state is not None:
-        log.warning("%s: no worker finished it in time; finishing it incomplete", source.name)
+        log.warning("%s: no worker finished it in time; finishing it here", source.name)
         try:
-            finish_source(fleet, ingest, state, budget_cut(source))
+            finish_source(fleet, ingest, state)
         except Exception:
             log.exception("%s: storing the crawl failed", source.name)
-        return
-    # A worker took it to store it and went silent past its lease.
-    fleet.publish(run_id, {"source": source.name, "error": "the worker storing its crawl stopped"})
 
 
 def _outcome(source: SourceConfig, published: dict[str, Any]) -> CrawlOutcome:
