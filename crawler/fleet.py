@@ -108,6 +108,13 @@ class SharedSource:
         return self.board.source
 
 
+@dataclass(frozen=True)
+class QueueView:
+    queued: int  # requests waiting for a worker
+    sources: list[dict[str, Any]]
+    workers: list[dict[str, Any]]
+
+
 def encode_request(request: scrapy.Request) -> bytes:
     """A request as scrapy-redis's queue stores it, routed to `FleetSpider`'s callbacks."""
     data = request.replace(callback=None, errback=None).to_dict()
@@ -312,6 +319,35 @@ class Fleet:
         run_ids = [int(run_id) for run_id in self.redis.zrange(RUNS_KEY, 0, -1)]
         states = [self.load(run_id) for run_id in run_ids]
         return [state for state in states if state is not None]
+
+    def view(self) -> QueueView:
+        """What `rolewatch status` shows: the queue, every source in flight, every worker."""
+        now = time.time()
+        reported = self.workers()
+        return QueueView(
+            queued=self.queued(),
+            sources=[
+                {
+                    "source": state.source.name,
+                    "run": state.run_id,
+                    "pending": len(state.pending),
+                    "requested": len(state.requested),
+                    "started": f"{now - state.started:,.0f} s ago",
+                    "budget_left": f"{state.deadline - now:,.0f} s",
+                    "finisher": state.finisher,
+                }
+                for state in sorted(self.sources_in_flight(), key=lambda state: state.started)
+            ],
+            workers=[
+                {
+                    "worker": worker,
+                    "last_report": f"{now - last:,.1f} s ago",
+                    "state": "alive" if last > now - WORKER_LEASE_SECONDS else "silent",
+                    "in_flight": int(self.redis.hlen(inflight_key(worker))),
+                }
+                for worker, last in sorted(reported.items())
+            ],
+        )
 
     # -- hosts -------------------------------------------------------------------------------
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import sys
 from datetime import UTC, datetime
 
 import click
 
-from rolewatch.cli_support import cell, config_option, database_session, friendly_errors, load, print_rows
+from rolewatch.cli_support import (
+    EXIT_FAILURES,
+    cell,
+    config_option,
+    database_session,
+    friendly_errors,
+    load,
+    print_rows,
+    redact_url,
+)
 
 
 @click.command()
@@ -115,3 +126,32 @@ def status(config_path: str, as_json: bool) -> None:
     print_rows(
         recipients, ["recipient", "last_digest", "digest_status", "next_digest", "last_error"], as_json
     )
+    if config.queue:
+        print_queue(config.queue, as_json)
+
+
+def print_queue(url: str, as_json: bool) -> None:
+    """The shared queue's state: requests waiting, sources in flight, workers and their reports."""
+    import redis
+
+    from crawler.fleet import Fleet
+
+    shown = redact_url(url)
+    try:
+        view = Fleet(url).view()
+    except redis.RedisError as error:
+        click.echo(f"error: queue {shown}: {error}", err=True)
+        sys.exit(EXIT_FAILURES)
+    if as_json:
+        click.echo(json.dumps({"queue": shown, **dataclasses.asdict(view)}))
+        return
+    click.echo()
+    click.echo(f"queue {shown}: {view.queued} requests waiting, {len(view.sources)} sources in flight")
+    if view.sources:
+        columns = ["source", "run", "pending", "requested", "started", "budget_left", "finisher"]
+        print_rows(view.sources, columns, False)
+    click.echo()
+    if view.workers:
+        print_rows(view.workers, ["worker", "last_report", "state", "in_flight"], False)
+    else:
+        click.echo("no worker has reported")

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -97,3 +98,14 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}"
     return str(value)[:60]
+
+
+def redact_url(url: str) -> str:
+    """`url` with any password in it replaced by ***, fit to print."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -21,8 +21,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from config.loader import load_config
+from crawler.fleet import Fleet, start_source
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Event, OutboxItem, Posting, PostingVersion, Source
+from pipeline.store import begin_crawl
 from rolewatch.boardserver import BoardServer, Incoming, Reply
 from rolewatch.cycle import crawl_sources
 from rolewatch.demo_boards import board_before
@@ -160,6 +162,76 @@ def describe(queue: redis.Redis) -> str:
     return "\n".join(lines)
 
 
+def queue_status(config: Path) -> dict[str, Any]:
+    """The queue's line of `rolewatch status --json`."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "rolewatch", "status", "--json", "--config", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr.decode()[-2000:]
+    lines = [json.loads(line) for line in shown.stdout.decode().splitlines()]
+    return next(line for line in lines if "queue" in line)
+
+
+def test_status_shows_the_queue_its_sources_and_workers(tmp_path: Path, schemas: list[str]) -> None:
+    queue = redis.Redis.from_url(QUEUE)
+    queue.flushdb()
+    path = write_config(tmp_path, "status", schemas[0], "http://127.0.0.1:9", QUEUE)
+    config = load_config(path)
+    engine = open_database(schemas[0])
+    fleet = Fleet(QUEUE)
+    try:
+        for source in config.sources[:2]:
+            start_source(fleet, source, begin_crawl(session_factory(engine), source), 2083, 30)
+        fleet.report("alive-worker")
+        queue.hset("rolewatch:workers", "silent-worker", time.time() - 600)
+        queue.hset("rolewatch:worker:silent-worker:inflight", "t1", b"request")
+
+        shown = queue_status(path)
+        assert shown["queue"] == QUEUE and shown["queued"] == 2
+        assert [(s["source"], s["pending"], s["requested"], s["finisher"]) for s in shown["sources"]] == [
+            ("gh000", 1, 1, None),
+            ("gh001", 1, 1, None),
+        ]
+        assert [(w["worker"], w["state"], w["in_flight"]) for w in shown["workers"]] == [
+            ("alive-worker", "alive", 0),
+            ("silent-worker", "silent", 1),
+        ]
+        table = subprocess.run(
+            [sys.executable, "-m", "rolewatch", "status", "--config", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert table.returncode == 0, table.stderr
+        assert f"queue {QUEUE}: 2 requests waiting, 2 sources in flight" in table.stdout
+        rows = [line.split() for line in table.stdout.splitlines()]
+        assert ["WORKER", "LAST_REPORT", "STATE", "IN_FLIGHT"] in rows, table.stdout
+        silent = next(row for row in rows if row[:1] == ["silent-worker"])
+        assert 600 <= float(silent[1]) < 660 and silent[2:] == ["s", "ago", "silent", "1"], table.stdout
+    finally:
+        engine.dispose()
+        queue.flushdb()
+
+
+def test_status_says_when_the_queue_cannot_be_reached(tmp_path: Path, schemas: list[str]) -> None:
+    path = write_config(tmp_path, "away", schemas[0], "http://127.0.0.1:9", "redis://127.0.0.1:9/0")
+    open_database(schemas[0]).dispose()
+    shown = subprocess.run(
+        [sys.executable, "-m", "rolewatch", "status", "--config", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 1
+    assert "error: queue redis://127.0.0.1:9/0: Error" in shown.stderr, shown.stderr
+    assert "Traceback" not in shown.stderr
+
+
 def stored(database: str) -> dict[str, Any]:
     engine = open_database(database)
     with session_factory(engine)() as session:
@@ -225,6 +297,11 @@ def test_three_workers_one_killed_crawl_every_board_once_as_one_process_does(
             deadline = time.monotonic() + 120
             while len(server.received) - before < served_alone // 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
+            shown = queue_status(fleet_config)
+            # The scheduler reports too: it may finish an overdue source itself.
+            assert [w["worker"].startswith("scheduler:") for w in shown["workers"]].count(False) == WORKERS
+            assert {worker["state"] for worker in shown["workers"]} == {"alive"}
+            assert shown["sources"] and all(source["pending"] >= 1 for source in shown["sources"])
             workers[0].send_signal(signal.SIGKILL)
             try:
                 out, err = scheduler.communicate(timeout=240)
