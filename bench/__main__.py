@@ -4,7 +4,10 @@
 - ingest: the recorded Stripe board stored in-process, first crawl and unchanged recrawl;
 - render: one digest of 10,000 events (bench/digest_render.py);
 - crawl: rolewatch against the floor on a farm of Greenhouse boards (bench/crawl.py), at
-  200, 2,000 and 20,000 boards unless `--boards` says otherwise.
+  200, 2,000 and 20,000 boards unless `--boards` says otherwise;
+- workers (only when named: it needs the local PostgreSQL and Redis): the farm crawled through
+  the queue by 1, 2 and 4 `rolewatch worker`s (bench/workers.py), at 2,000 boards unless
+  `--boards` says otherwise.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from bench.crawl import SIZES, Limits, bench_crawl
 from bench.digest_render import bench_digest_render
 from bench.machine import describe
 from bench.matching import bench_ingest, bench_matching
+from bench.workers import bench_workers
 
 STEPS = ("matching", "ingest", "render", "crawl")
+NAMED_ONLY = ("workers",)
 
 
 def sizes(text: str) -> list[int]:
@@ -33,7 +38,7 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=100_000, help="matching: postings (100,000)")
     parser.add_argument("--events", type=int, default=10_000, help="render: events in the digest (10,000)")
     parser.add_argument(
-        "--boards", type=sizes, default=list(SIZES), help="crawl: farm sizes (200,2000,20000)"
+        "--boards", type=sizes, help="farm sizes: crawl (200,2000,20000), workers (its first: 2000)"
     )
     defaults = Limits()
     parser.add_argument(
@@ -45,9 +50,12 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=defaults.delay, help="crawl: seconds between requests")
     parser.add_argument("--autothrottle", action="store_true", help="crawl: turn AutoThrottle on")
     parser.add_argument("--floor-only", action="store_true", help="crawl: the floor alone, no rolewatch")
+    parser.add_argument(
+        "--workers", type=sizes, default=[1, 2, 4], help="workers: how many workers, in turn (1,2,4)"
+    )
     args = parser.parse_args()
-    if unknown := [step for step in args.steps if step not in STEPS]:
-        parser.error(f"unknown step {', '.join(unknown)} (choose from {', '.join(STEPS)})")
+    if unknown := [step for step in args.steps if step not in STEPS + NAMED_ONLY]:
+        parser.error(f"unknown step {', '.join(unknown)} (choose from {', '.join(STEPS + NAMED_ONLY)})")
     steps = args.steps or list(STEPS)
     print(describe(), flush=True)
     if "matching" in steps:
@@ -56,16 +64,19 @@ def main() -> None:
         bench_ingest()
     if "render" in steps:
         bench_digest_render(args.events)
-    if steps != ["crawl"]:
+    if set(steps) - {"crawl", "workers"}:
         # The steps above ran in this process; the crawl's steps run in child processes.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak resident memory of this process: {peak:.0f} MiB", flush=True)
     if "crawl" in steps:
         bench_crawl(
-            args.boards,
+            args.boards or list(SIZES),
             Limits(args.concurrency, args.per_host, args.delay, args.autothrottle),
             args.floor_only,
         )
+    if "workers" in steps:
+        limits = Limits(args.concurrency, args.per_host, args.delay, args.autothrottle)
+        bench_workers(args.boards[0] if args.boards else 2_000, args.workers, limits)
 
 
 if __name__ == "__main__":

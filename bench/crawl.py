@@ -98,10 +98,19 @@ def farm(boards: int) -> Iterator[FarmProcess]:
         process.stop()
 
 
-def write_config(folder: Path, boards: int, port: int, limits: Limits) -> Path:
-    """A rolewatch config for the first `boards` farm boards, written as YAML."""
+def write_config(
+    folder: Path,
+    boards: int,
+    port: int,
+    limits: Limits,
+    database: str | None = None,
+    queue: str | None = None,
+) -> Path:
+    """A rolewatch config for the first `boards` farm boards, written as YAML (SQLite in `folder`
+    unless `database` names another; crawled through `queue` when given)."""
     lines = [
-        f"database: sqlite:///{folder / 'bench.db'}",
+        f'database: "{database or "sqlite:///" + str(folder / "bench.db")}"',
+        *([f"queue: {queue}"] if queue else []),
         "crawl:",
         f"  concurrency: {limits.concurrency}",
         f"  per_host: {limits.per_host}",
