@@ -17,8 +17,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from config.references import reference_problems
 from config.schema import Config
 
+EXAMPLE = "config/rolewatch.example.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -37,9 +39,17 @@ class ConfigError(Exception):
 def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> Config:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise ConfigError([f"{path}: cannot read config: {error.strerror or error}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line, column = before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigError(
+            [f"{path}:{line}:{column}: the config is not UTF-8 text (byte 0x{data[error.start]:02x} here)"]
+        ) from None
     return parse_config(text, str(path), env)
 
 
@@ -52,7 +62,9 @@ def parse_config(text: str, filename: str = "<config>", env: dict[str, str] | No
         where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
         raise ConfigError([f"{where}: invalid YAML: {error.problem or error.context}"]) from None
     if tree is None:
-        tree = CommentedMap()
+        raise ConfigError(
+            [f"{filename}:1:1: the config is empty: it needs `sources:` at least (see {EXAMPLE})"]
+        )
     if not isinstance(tree, CommentedMap):
         raise ConfigError([f"{filename}:1:1: the config must be a mapping of settings"])
 
@@ -61,9 +73,14 @@ def parse_config(text: str, filename: str = "<config>", env: dict[str, str] | No
     if problems:
         raise ConfigError(problems)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_describe(error, tree, filename)) from None
+    if found := reference_problems(config):
+        raise ConfigError(
+            [f"{_position(filename, tree, loc)}: {_dotted(loc) or '(top)'}: {why}" for loc, why in found]
+        )
+    return config
 
 
 def _interpolate(

@@ -7,7 +7,6 @@ setting that silently does nothing.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated, Literal
@@ -15,7 +14,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.crontab import cron_trigger
-from config.presets import PRESETS
 
 SourceType = Literal[
     "greenhouse",
@@ -304,47 +302,6 @@ class Config(Strict):
     sources: list[SourceConfig] = []
     watches: list[WatchRule] = []
     recipients: list[Recipient] = []
-
-    @model_validator(mode="after")
-    def _references(self) -> Config:
-        problems: list[str] = []
-        for kind, names in (
-            ("source name", [source.name for source in self.sources]),
-            ("watch name", [watch.name for watch in self.watches]),
-            ("recipient", [recipient.email.casefold() for recipient in self.recipients]),
-        ):
-            for name in sorted(n for n, count in Counter(names).items() if count > 1):
-                problems.append(f"{kind} {name!r} is used more than once")
-        source_names = {source.name for source in self.sources}
-        watch_names = {watch.name for watch in self.watches}
-        for watch in self.watches:
-            if watch.extends and watch.extends not in PRESETS and watch.extends not in watch_names:
-                known = ", ".join(sorted(PRESETS))
-                problems.append(
-                    f"watch {watch.name!r} extends unknown preset {watch.extends!r} (known: {known})"
-                )
-            elif self._extends_itself(watch):
-                problems.append(f"watch {watch.name!r} extends itself through {watch.extends!r}")
-            for name in watch.sources:
-                if name not in source_names:
-                    problems.append(f"watch {watch.name!r} is limited to unknown source {name!r}")
-        for recipient in self.recipients:
-            for followed in recipient.watches:
-                if followed not in watch_names:
-                    problems.append(f"recipient {recipient.email} follows unknown watch {followed!r}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    def _extends_itself(self, watch: WatchRule) -> bool:
-        seen = {watch.name}
-        by_name = {each.name: each for each in self.watches}
-        while watch.extends in by_name and watch.extends not in PRESETS:
-            if watch.extends in seen:
-                return True
-            seen.add(watch.extends)
-            watch = by_name[watch.extends]
-        return False
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

@@ -170,7 +170,7 @@ def test_read_only_commands_never_create_or_migrate_the_database(tmp_path: Path)
 
     database = tmp_path / "rw.db"
     config = tmp_path / "rolewatch.yaml"
-    config.write_text(f"database: sqlite:///{database}\n")
+    config.write_text(f"database: sqlite:///{database}\nsources: [{{name: s, type: lever, board: s}}]\n")
     for args in (["status"], ["postings"], ["history", "1"]):
         result = CliRunner().invoke(main, [*args, "--config", str(config)])
         assert result.exit_code == 1, (args, result.output)

@@ -56,20 +56,27 @@ watches:
     assert len(found) == 3
 
 
-def test_references_to_unknown_watches_and_presets_are_errors() -> None:
+def test_references_to_unknown_watches_and_presets_are_errors_at_their_lines() -> None:
     text = """\
+sources: [{name: s, type: greenhouse, board: s}]
 watches:
   - {name: w, extends: infrastructur}
 recipients:
-  - {email: me@example.com, watches: [w, nope]}
+  - email: me@example.com
+    watches: [w, nope]
 """
-    (found,) = problems(text)
-    assert "extends unknown preset 'infrastructur' (known: infrastructure)" in found
-    assert "recipient me@example.com follows unknown watch 'nope'" in found
+    assert problems(text) == [
+        "bad.yaml:3:15: watches[0].extends: watch 'w' extends unknown preset 'infrastructur' "
+        "(known: infrastructure)",
+        "bad.yaml:6:18: recipients[0].watches[1]: recipient me@example.com follows unknown watch 'nope'",
+    ]
 
 
 def test_environment_variables_are_interpolated_and_missing_ones_reported() -> None:
-    text = "database: ${DB_URL}\nmail:\n  maildir: ${MAILDIR:-./mail}\n"
+    text = (
+        "database: ${DB_URL}\nmail:\n  maildir: ${MAILDIR:-./mail}\n"
+        "sources: [{name: s, type: lever, board: s}]\n"
+    )
     config = parse_config(text, "ok.yaml", env={"DB_URL": "sqlite:///env.db"})
     assert config.database == "sqlite:///env.db" and config.mail.maildir == "./mail"
     assert problems("database: ${DB_URL}\n") == [
@@ -100,7 +107,7 @@ recipients:
     assert second.startswith("bad.yaml:7:5: recipients[1].digest: invalid cron schedule")
 
 
-def test_names_used_twice_loops_of_extends_and_unknown_sources_are_errors() -> None:
+def test_names_used_twice_loops_of_extends_and_unknown_sources_are_errors_at_their_lines() -> None:
     text = """\
 sources:
   - {name: stripe, type: greenhouse, board: stripe}
@@ -113,8 +120,33 @@ recipients:
   - {email: me@example.com, watches: [x]}
   - {email: Me@Example.com, watches: [w]}
 """
-    (found,) = problems(text)
-    assert "watch name 'x' is used more than once" in found
-    assert "recipient 'me@example.com' is used more than once" in found
-    assert "watch 'w' extends itself through 'v'" in found
-    assert "watch 'x' is limited to unknown source 'strpe'" in found
+    assert problems(text) == [
+        "bad.yaml:7:6: watches[3].name: watch name 'x' is used more than once (first at watches[2])",
+        "bad.yaml:10:6: recipients[1].email: recipient 'me@example.com' is used more than once "
+        "(first at recipients[0])",
+        "bad.yaml:4:15: watches[0].extends: watch 'w' extends itself through 'v'",
+        "bad.yaml:5:15: watches[1].extends: watch 'v' extends itself through 'w'",
+        "bad.yaml:6:33: watches[2].sources[1]: watch 'x' is limited to unknown source 'strpe'",
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# nothing yet\n"])
+def test_an_empty_config_is_an_error_that_says_what_is_missing(text: str) -> None:
+    assert problems(text) == [
+        "bad.yaml:1:1: the config is empty: it needs `sources:` at least (see config/rolewatch.example.yaml)"
+    ]
+
+
+def test_a_config_without_sources_is_an_error() -> None:
+    assert problems("database: sqlite:///x.db\nsources: []\n") == [
+        "bad.yaml:1:1: (top): no sources: list at least one board under `sources:` "
+        "(see config/rolewatch.example.yaml)"
+    ]
+
+
+def test_a_config_that_is_not_utf8_is_an_error_at_its_byte(tmp_path: Path) -> None:
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"database: sqlite:///x.db\nsources: [\xff\xfe\x00garbage]\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.problems == [f"{path}:2:11: the config is not UTF-8 text (byte 0xff here)"]
