@@ -65,6 +65,9 @@ class CrawlRun(Base):
     reopened: Mapped[int] = mapped_column(default=0)
     problems: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict[str, Any] | None]
+    # "host:pid" of the process that began it: a run left "running" by a process that is gone
+    # is settled as soon as rolewatch starts again (pipeline/recovery.py).
+    owner: Mapped[str | None] = mapped_column(String(200))
 
     source: Mapped[Source] = relationship()
 

@@ -11,7 +11,35 @@ from sqlalchemy import select
 from config.schema import SourceConfig
 from pipeline.db import make_engine, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
+from pipeline.process import owner_gone
 from pipeline.store import ensure_source
+
+INTERRUPTED = "crawl interrupted: the process crawling it ({owner}) ended without finishing it"
+
+
+def settle_interrupted_crawls(database: str, keep: Iterable[int] = ()) -> list[str]:
+    """Fail every `running` run whose process is gone (killed with SIGKILL, the machine
+    restarted), except the runs in `keep` (still being crawled by workers). Returns the names
+    of their sources."""
+    keep = set(keep)
+    engine = make_engine(database)
+    settled = []
+    try:
+        with session_factory(engine).begin() as session:
+            rows = session.execute(
+                select(CrawlRun, Source.name)
+                .join(Source)
+                .where(CrawlRun.status == "running", CrawlRun.owner.is_not(None))
+                .with_for_update(of=CrawlRun, skip_locked=True)
+            ).all()
+            for run, name in rows:
+                if run.id not in keep and owner_gone(run.owner or ""):
+                    run.status, run.finished_at = "failed", utcnow()
+                    run.problems = INTERRUPTED.format(owner=run.owner)
+                    settled.append(name)
+        return settled
+    finally:
+        engine.dispose()
 
 
 def fail_unfinished_crawls(

@@ -20,6 +20,7 @@ from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
 from pipeline.normalize import MATERIAL_FIELDS
 from pipeline.normalize import Posting as NormalPosting
+from pipeline.process import this_process
 
 BATCH_SIZE = 500
 
@@ -88,7 +89,8 @@ def begin_crawl_in(session: Session, source: SourceConfig) -> int:
         .where(CrawlRun.source_id == row.id, CrawlRun.status == "running")
         .values(status="failed", finished_at=utcnow(), problems="crawl process ended without finishing")
     )
-    return session.execute(insert(CrawlRun).returning(CrawlRun.id), {"source_id": row.id}).scalar_one()
+    values = {"source_id": row.id, "owner": this_process()}
+    return session.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
 
 
 def store_postings(

@@ -122,13 +122,14 @@ def _print_explanation(explained: dict[str, Any]) -> None:
 @friendly_errors
 def crawl(config_path: str, sources: tuple[str, ...], as_json: bool) -> None:
     """Crawl the given sources now (all of them by default), together in one crawl."""
-    from rolewatch.cycle import crawl_sources
+    from rolewatch.cycle import crawl_sources, settle_interrupted
     from rolewatch.progress import crawl_view
 
     config = load(config_path)
     known = {s.name for s in config.sources}
     if unknown := [name for name in sources if name not in known]:
         raise ConfigError([f"{config_path}: no source named {', '.join(unknown)}"])
+    settle_interrupted(config)
     with crawl_view(len(sources or known), as_json) as view:
         outcomes = crawl_sources(config, sources or None, on_outcome=view)
     if not all(outcome.ok for outcome in outcomes):
@@ -177,13 +178,14 @@ def _digest_line(report: Any, dry_run: bool) -> str:
 @friendly_errors
 def run(config_path: str, as_json: bool, wait: float) -> None:
     """One cycle for cron: crawl the sources that are due, then send due digests."""
-    from rolewatch.cycle import due_sources, run_cycle
+    from rolewatch.cycle import due_sources, run_cycle, settle_interrupted
     from rolewatch.lock import AlreadyRunning, cycle_lock
     from rolewatch.progress import crawl_view
 
     config = load(config_path)
     try:
         with cycle_lock(config, wait=wait):
+            settle_interrupted(config)
             due = due_sources(config)
             with crawl_view(len(due), as_json) as view:
                 result = run_cycle(config, due=due, on_outcome=view)

@@ -18,6 +18,7 @@ from notifier.digest import DigestRunResult, send_digests
 from notifier.transports import Transport, make_transport
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
+from pipeline.recovery import settle_interrupted_crawls
 from rolewatch.crawling import CrawlOutcome, OutcomeListener, crawl_in_subprocess
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,21 @@ def send_due_digests(
         )
     finally:
         engine.dispose()
+
+
+def settle_interrupted(config: Config) -> list[str]:
+    """Settle the runs a killed rolewatch left "running" (see pipeline/recovery.py); with a
+    queue, the runs the workers still crawl are not touched. Names the sources settled."""
+    open_database(config.database).dispose()
+    keep: set[int] = set()
+    if config.queue:
+        from crawler.fleet import Fleet
+
+        keep = {state.run_id for state in Fleet(config.queue).sources_in_flight()}
+    settled = settle_interrupted_crawls(config.database, keep)
+    for name in settled:
+        log.warning("%s: its last crawl was interrupted (the process crawling it is gone)", name)
+    return settled
 
 
 def due_sources(config: Config, now: datetime | None = None) -> list[SourceConfig]:

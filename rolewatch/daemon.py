@@ -23,7 +23,13 @@ from config.crontab import cron_trigger
 from config.loader import ConfigError, load_config
 from config.schema import Config, Recipient, SourceConfig, parse_duration
 from pipeline.db import open_database
-from rolewatch.cycle import crawl_sources, is_source_due, last_crawl_starts, send_due_digests
+from rolewatch.cycle import (
+    crawl_sources,
+    is_source_due,
+    last_crawl_starts,
+    send_due_digests,
+    settle_interrupted,
+)
 from rolewatch.lock import cycle_lock
 
 log = logging.getLogger(__name__)
@@ -94,6 +100,7 @@ class Daemon:
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_reload)
         open_database(self.config.database).dispose()  # migrate once, before jobs run in parallel
+        settle_interrupted(self.config)  # what a killed daemon left "running"
         self._crawler.start()
         self.scheduler.start()
         self.schedule()

@@ -269,3 +269,58 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_invalid_and_applies_a_v
                    "the added source to be crawled", log)  # fmt: skip
         assert stop(daemon, log) == 0
     assert "config reloaded" in log.read_text()
+
+
+def test_a_run_left_running_by_a_killed_daemon_is_settled_when_rolewatch_starts_again(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    from pipeline.recovery import settle_interrupted_crawls
+
+    with BoardServer() as server:
+        # The board answers slowly: the daemon is killed mid-crawl.
+        server.set(BOARD_PATH, Reply(json.dumps(board_before()).encode(), delay=60))
+        config = write_config(tmp_path, greenhouse("stripe", server.url, schedule="{every: 1h}"))
+        log = tmp_path / "daemon.log"
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "rolewatch", "daemon", "--config", str(config)],
+            cwd=ROOT,
+            stdout=log.open("a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: killed with its crawl process
+        )
+        processes.append(daemon)  # type: ignore[arg-type]
+        wait_until(lambda: crawl_runs(tmp_path) == [("stripe", "running", None)], "the crawl to start", log)
+        wait_until(lambda: len(server.received) == 1, "the board to be asked", log)
+        # Its process is alive: nothing to settle.
+        assert settle_interrupted_crawls(f"sqlite:///{tmp_path / 'rolewatch.db'}") == []
+
+        # The daemon and its crawl process (which runs in a process group of its own) both
+        # SIGKILLed, as an OOM kill or a power cut would leave them.
+        crawler = int(query(tmp_path, lambda s: s.scalar(select(CrawlRun.owner))).rpartition(":")[2])
+        os.killpg(daemon.pid, signal.SIGKILL)
+        os.killpg(crawler, signal.SIGKILL)
+        daemon.wait(timeout=30)
+        wait_until(lambda: not _group_alive(crawler), "the crawl process to die", log)
+        assert crawl_runs(tmp_path) == [("stripe", "running", None)]
+
+        # The source is not due again for an hour, so only the start-up settles its run.
+        cron = subprocess.run(
+            [sys.executable, "-m", "rolewatch", "run", "--config", str(config)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+        assert cron.returncode == 0, cron.stderr
+        ((name, status, problems),) = crawl_runs(tmp_path)
+        assert (name, status) == ("stripe", "failed")
+        assert problems is not None and problems.startswith("crawl interrupted: the process crawling it (")
+        assert len(server.received) == 1
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
