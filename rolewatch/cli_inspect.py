@@ -26,10 +26,18 @@ from rolewatch.cli_support import (
 @click.option("--company")
 @click.option("--status", type=click.Choice(["open", "closed"]))
 @click.option("--since", type=click.DateTime(), help="First seen on or after this date (UTC).")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=500, show_default=True, help="At most this many; 0: all."
+)
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
 def postings(
-    config_path: str, company: str | None, status: str | None, since: datetime | None, as_json: bool
+    config_path: str,
+    company: str | None,
+    status: str | None,
+    since: datetime | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
     """List stored postings, newest first."""
     from rolewatch.queries import list_postings
@@ -38,7 +46,9 @@ def postings(
     with database_session(config) as session:
         rows = list_postings(session, company, status, since.replace(tzinfo=UTC) if since else None)
     columns = ["id", "source", "status", "title", "company", "locations", "salary_max", "first_seen"]
-    print_rows(rows, columns, as_json)
+    print_rows(rows[:limit] if limit else rows, columns, as_json)
+    if limit and len(rows) > limit:
+        click.echo(f"showing the newest {limit:,} of {len(rows):,} postings; --limit 0 shows all", err=True)
 
 
 @click.command()
@@ -120,11 +130,15 @@ def status(config_path: str, as_json: bool) -> None:
                     "last_error": digest.last_error if digest else None,
                 }
             )
-    print_rows(sources, ["name", "last_crawl", "status", "seen", "open_postings", "problems"], as_json)
+    columns = ["name", "last_crawl", "status", "seen", "open_postings", "problems"]
+    print_rows(sources, columns, as_json, full={"problems"})
     if not as_json:
         click.echo()
     print_rows(
-        recipients, ["recipient", "last_digest", "digest_status", "next_digest", "last_error"], as_json
+        recipients,
+        ["recipient", "last_digest", "digest_status", "next_digest", "last_error"],
+        as_json,
+        full={"last_error"},
     )
     if config.queue:
         print_queue(config.queue, as_json)

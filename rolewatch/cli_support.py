@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -77,27 +78,41 @@ def database_session(config: Config) -> Iterator[Session]:
         engine.dispose()
 
 
-def print_rows(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> None:
-    """JSON lines for scripts, or an aligned table for people."""
+def print_rows(
+    rows: list[dict[str, Any]], columns: list[str], as_json: bool, full: Collection[str] = ()
+) -> None:
+    """JSON lines for scripts, or an aligned table for people (cells cut at 60 characters,
+    except in the `full` columns)."""
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=str))
         return
-    cells = [[cell(row.get(column)) for column in columns] for row in rows]
+    limits = [None if column in full else CELL_WIDTH for column in columns]
+    cells = [[cell(row.get(c), w) for c, w in zip(columns, limits, strict=True)] for row in rows]
     widths = [max([len(column), *(len(line[i]) for line in cells)]) for i, column in enumerate(columns)]
     click.echo("  ".join(column.upper().ljust(width) for column, width in zip(columns, widths, strict=True)))
     for line in cells:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
-def cell(value: Any) -> str:
+CELL_WIDTH = 60
+# Terminal controls (C0, C1, DEL), bidirectional overrides and isolates, zero-width characters:
+# text from a board must not move the cursor, recolour the terminal or reorder a line.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
+    """One table cell on one line: lines joined with " / ", unprintable characters dropped,
+    cut to `width` with an ellipsis."""
     if value is None:
         return "-"
     if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
+        return cell("; ".join(str(item) for item in value), width)
     if isinstance(value, float):
         return f"{value:,.0f}"
-    return str(value)[:60]
+    lines = (line.strip() for line in str(value).replace("\t", " ").splitlines())
+    text = _UNPRINTABLE.sub("", " / ".join(line for line in lines if line))
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def redact_url(url: str) -> str:

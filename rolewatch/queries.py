@@ -58,8 +58,8 @@ def list_postings(
     company: str | None = None,
     status: str | None = None,
     since: datetime | None = None,
-    limit: int = 500,
 ) -> list[dict[str, Any]]:
+    """Stored postings, newest first, each as its latest version shows it."""
     latest = (
         select(PostingVersion.posting_id, func.max(PostingVersion.number).label("number"))
         .group_by(PostingVersion.posting_id)
@@ -81,7 +81,7 @@ def list_postings(
     rows = [posting_row(posting, data) for posting, data in session.execute(query)]
     if company:
         rows = [row for row in rows if (row["company"] or "").casefold() == company.casefold()]
-    return rows[:limit]
+    return rows
 
 
 def history(session: Session, posting: Posting) -> list[dict[str, Any]]:

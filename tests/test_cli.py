@@ -100,6 +100,48 @@ def test_demo_writes_the_new_digest_then_the_change_and_nothing_for_an_unchanged
     missing = runner.invoke(main, ["history", "stripe:nope", "--config", config])
     assert missing.exit_code == 1 and "no posting 'stripe:nope'" in missing.output
 
+    # A listing cut at --limit says so; --limit 0 lists all.
+    cut = runner.invoke(main, ["postings", "--limit", "5", "--json", "--config", config])
+    assert len(cut.stdout.splitlines()) == 5
+    assert cut.stderr.strip() == "showing the newest 5 of 268 postings; --limit 0 shows all"
+    every = runner.invoke(main, ["postings", "--limit", "0", "--json", "--config", config])
+    assert len(every.stdout.splitlines()) == 268 and not every.stderr
+
+
+def test_status_shows_every_problem_whole_on_one_line_without_terminal_controls(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from pipeline.db import open_database, session_factory
+    from pipeline.models import CrawlRun
+    from pipeline.store import begin_crawl
+
+    config_path = tmp_path / "rolewatch.yaml"
+    config_path.write_text(EXPLAIN_CONFIG.format(folder=tmp_path.as_posix()))
+    config = load_config(str(config_path))
+    engine = open_database(config.database)
+    sessions = session_factory(engine)
+    run_id = begin_crawl(sessions, config.sources[0])
+    problems = (
+        "job 6042172: salary field is not a number ('1e400') and was left out\n"
+        "job 7001: title \x1b[31mRED\x1b[0m\u202egnp.exe holds controls\r\n"
+        "listing: a 3rd problem, long enough to be cut in any 60-character cell"
+    )
+    with sessions.begin() as session:
+        session.execute(
+            update(CrawlRun).where(CrawlRun.id == run_id).values(status="incomplete", problems=problems)
+        )
+    engine.dispose()
+
+    shown = CliRunner().invoke(main, ["status", "--config", str(config_path)])
+    assert shown.exit_code == 0, shown.output
+    (line,) = [line for line in shown.output.splitlines() if line.startswith("stripe ")]
+    assert line.endswith(
+        "job 6042172: salary field is not a number ('1e400') and was left out / "
+        "job 7001: title [31mRED[0mgnp.exe holds controls / "
+        "listing: a 3rd problem, long enough to be cut in any 60-character cell"
+    )
+    assert "\x1b" not in shown.output and "\u202e" not in shown.output
+
 
 EXPLAIN_CONFIG = """\
 database: sqlite:///{folder}/rolewatch.db
