@@ -322,7 +322,14 @@ def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVer
         problems.append("listing was not fully fetched")
     if board.same_listing:
         stats = {**stats, "same_listing": True}
-    return CrawlVerdict(problems=problems, dropped=board.dropped, stats=stats, listing=board.listing)
+    return CrawlVerdict(
+        problems=problems,
+        dropped=board.dropped,
+        stats=stats,
+        listing=board.listing,
+        kept=frozenset(board.unreadable),
+        notes=[*board.notes, *board.unreadable.values()],
+    )
 
 
 def url_too_long(board: Board, request: scrapy.Request, limit: int) -> bool:

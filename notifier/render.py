@@ -11,7 +11,7 @@ from typing import Any
 import css_inline
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
-from pipeline.salary import salary_top
+from pipeline.salary import PERIODS_PER_YEAR, salary_top
 
 EVENT_ORDER = {"new": 0, "reopened": 1, "changed": 2, "closed": 3}
 FIELD_LABELS = {
@@ -78,11 +78,6 @@ def format_salary(data: dict[str, Any]) -> str | None:
     period = data.get("salary_period")
     suffix = f" {currency}" if not symbol and currency else ""
     return f"{text}{suffix}" + (f" per {period}" if period else "")
-
-
-# Roughly how many of each period a working year has, to rank pay stated per hour or month
-# beside yearly pay (no stated period counts as yearly).
-PERIODS_PER_YEAR = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}
 
 
 def best_paid_first(

@@ -149,11 +149,11 @@ class SourceIngest:
 
     def store(self, verdict: CrawlVerdict, batch: Sorted, normalized: Normalized) -> CrawlReport:
         """Write the crawl: versions and events for what changed, then the verdict's closings."""
-        postings, problems = normalized
+        postings, unreadable = normalized
         verdict = replace(
             verdict,
-            problems=[*verdict.problems, *problems],
-            dropped=verdict.dropped + len(problems),
+            kept=verdict.kept | unreadable.keys(),
+            notes=[*verdict.notes, *unreadable.values()],
             stats={**verdict.stats, "rolewatch/unchanged": len(batch.unchanged)},
         )
         sessions, hook = self.ingest.sessions, self.ingest.hook
@@ -186,18 +186,19 @@ class Sorted:
     hashes: dict[str, str] = field(default_factory=dict)
 
 
-Normalized = tuple[list[Posting], list[str]]  # postings, and problems with those that failed
+Normalized = tuple[list[Posting], dict[str, str]]  # postings, and why each one that failed did (by id)
 
 
 def normalize_all(raws: list[RawPosting], company: str | None) -> Normalized:
-    """Normalize a source's changed postings (pure: may run in another process)."""
-    postings, problems = [], []
+    """Normalize a source's changed postings (pure: may run in another process); a posting
+    that cannot be normalized is left out, by id with the reason, and the others go on."""
+    postings, unreadable = [], {}
     for raw in raws:
         try:
             postings.append(normalize(raw, company))
         except Exception as error:  # one bad posting is reported; the board goes on
-            problems.append(f"posting {raw.external_id}: cannot normalize: {error}")
-    return postings, problems
+            unreadable[raw.external_id] = f"posting {raw.external_id[:80]}: cannot normalize: {error}"
+    return postings, unreadable
 
 
 def _stored_hashes(session: Session, source_name: str) -> Stored:

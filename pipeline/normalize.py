@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import html_text
+import lxml.etree
+import lxml.html
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from pipeline.raw import RawPosting
-from pipeline.salary import Salary, parse_salary
+from pipeline.salary import PERIODS_PER_YEAR, Salary, parse_salary, plausible
 from pipeline.workplace import classify_workplace
 
 # Query parameters that only track where a click came from.
@@ -86,28 +89,65 @@ def normalize(raw: RawPosting, company: str | None = None) -> Posting:
         salary_currency=salary.currency if salary else None,
         salary_period=salary.period if salary else None,
         description=description,
-        posted_at=raw.posted_at,
-        updated_at=raw.updated_at,
+        posted_at=clean_label(raw.posted_at),
+        updated_at=clean_label(raw.updated_at),
     )
 
 
 def canonical_url(url: str | None) -> str | None:
-    """The URL without tracking parameters; None unless it is http(s) — a `javascript:` link
-    from a crawled page must never become a link in a digest."""
-    if not url or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+    """The URL without tracking parameters; None unless it is a well-formed http(s) URL — a
+    `javascript:` link from a crawled page must never become a link in a digest."""
+    if not url:
         return None
-    return canonicalize_url(url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True))
+    url = url.strip()
+    try:
+        if urlsplit(url).scheme.lower() not in ("http", "https") or _INVISIBLE_OR_SPACE.search(url):
+            return None
+        return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
+    except ValueError:  # "http://[::1": no URL at all
+        return None
+
+
+# A description longer than this is cut: no job ad is a book, and every version is stored.
+MAX_DESCRIPTION = 1_000_000
 
 
 def clean_text(html: str | None, plain: str | None = None) -> str:
-    """Readable text: paragraphs and list items on their own lines, whitespace collapsed."""
-    text = html_text.extract_text(html, guess_layout=True) if html else plain or ""
+    """Readable text: paragraphs and list items on their own lines, whitespace collapsed,
+    control and invisible characters dropped."""
+    text = html_to_text(html) if html else plain or ""
     lines = (collapse_spaces(line) for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def html_to_text(html: str) -> str:
+    # huge_tree: libxml2 otherwise gives up on a text node over 10 MB or nesting past 255 and
+    # yields nothing; past even its larger limits, the tags are stripped instead.
+    body = html.strip().replace("\x00", "").encode("utf-8", errors="replace") or b"<html/>"
+    parser = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = lxml.etree.fromstring(body, parser=parser)
+    text = html_text.extract_text(root, guess_layout=True) if root is not None else ""
+    if not text.strip() and (stripped := htmllib.unescape(_TAG.sub(" ", html))).strip():
+        return stripped
+    return text
+
+
+_TAG = re.compile(r"<[^>]*>")
+# C0 and C1 controls but tab and line breaks, bidirectional overrides and isolates, zero-width
+# characters and the BOM: in a title or a digest they hide or reorder text.
+_DROP = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x00AD,
+     *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
+)  # fmt: skip
+_INVISIBLE_OR_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
 def collapse_spaces(text: str) -> str:
+    """One line: whitespace runs as one space, control and invisible characters dropped."""
     # What re.sub(r"\s+", " ", text).strip() gives: str.split() and \s agree on what is whitespace.
+    if not (text.isascii() and text.isprintable()):
+        text = text.translate(_DROP)
     return " ".join(text.split())
 
 
@@ -132,13 +172,30 @@ def clean_label(value: str | None) -> str | None:
 
 
 def salary_from(raw: RawPosting, description: str) -> Salary | None:
-    structured = raw.salary or {}
-    if structured.get("min") is not None or structured.get("max") is not None:
-        low, high = structured.get("min"), structured.get("max")
-        return Salary(
-            float(low) if low is not None else None,
-            float(high) if high is not None else None,
-            structured.get("currency"),
-            structured.get("period") or "year",
-        )
-    return parse_salary(raw.salary_text) or parse_salary(description)
+    """The board's structured pay, else pay found in its text; figures no job pays (infinite,
+    negative, billions a year) count as no pay stated."""
+    for candidate in (
+        lambda: _structured_salary(raw.salary),
+        lambda: parse_salary(raw.salary_text),
+        lambda: parse_salary(description),
+    ):
+        salary = candidate()
+        if salary is not None and plausible(salary):
+            return salary
+    return None
+
+
+def _structured_salary(structured: dict[str, Any] | None) -> Salary | None:
+    if not structured or (structured.get("min") is None and structured.get("max") is None):
+        return None
+    try:
+        low, high = (None if v is None else float(v) for v in (structured.get("min"), structured.get("max")))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    currency, period = structured.get("currency"), structured.get("period")
+    return Salary(
+        low,
+        high,
+        clean_label(currency) if isinstance(currency, str) else None,
+        period if isinstance(period, str) and period in PERIODS_PER_YEAR else "year",
+    )

@@ -30,3 +30,8 @@ class RawPosting:
     salary_text: str | None = None
     posted_at: str | None = None
     updated_at: str | None = None
+
+    def __post_init__(self) -> None:
+        # PostgreSQL text cannot hold U+0000: an id carrying one would fail every crawl.
+        if "\x00" in self.external_id:
+            self.external_id = self.external_id.replace("\x00", "")

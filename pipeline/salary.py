@@ -9,6 +9,7 @@ only where a match can begin (a digit, a currency mark, "between"), not at every
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -45,6 +46,12 @@ PAY_SCALE = {
     "DKK": 7, "CZK": 20, "HUF": 350, "PLN": 4, "MXN": 17, "BRL": 5, "ZAR": 15, "ILS": 3.5, "AED": 3.5,
     "RON": 4.5,
 }  # fmt: skip
+# Roughly how many of each period a working year has, to rank pay stated per hour or month
+# beside yearly pay (no stated period counts as yearly).
+PERIODS_PER_YEAR = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}
+# No posting pays more than this a year (in dollar terms): a larger figure is a typo or a
+# hostile value, and would rank first in every digest.
+PLAUSIBLE_YEARLY_MAX = 5_000_000
 YEARLY_FROM = 20_000  # a figure without a period at or above this (in dollar terms) is yearly
 HOURLY_BELOW = 200  # and one below this is hourly
 
@@ -140,6 +147,17 @@ def salary_top(data: dict[str, Any]) -> float | None:
     """The top of a stored posting's pay range, or its one figure: what pay is compared by."""
     top: float | None = data.get("salary_max") or data.get("salary_min")
     return top
+
+
+def plausible(salary: Salary) -> bool:
+    """Finite, positive figures, the top within `PLAUSIBLE_YEARLY_MAX` a year."""
+    figures = [figure for figure in (salary.min, salary.max) if figure is not None]
+    if not figures or not all(math.isfinite(figure) and figure > 0 for figure in figures):
+        return False
+    # An unknown currency may be one whose figures run large: give it the largest scale known.
+    scale = PAY_SCALE.get(salary.currency or "", 1) if salary.currency else max(PAY_SCALE.values())
+    yearly = max(figures) * PERIODS_PER_YEAR.get(salary.period or "year", 1)
+    return yearly <= PLAUSIBLE_YEARLY_MAX * scale
 
 
 def parse_salary(text: str | None) -> Salary | None:

@@ -8,7 +8,6 @@ callback and errback are the board's own methods) and `RawPosting`s; the spider 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
 from crawler.items import ExtractResult, RawPosting
+from crawler.jsontext import loads_forgiving
 from crawler.middlewares import CONDITIONAL
 from pipeline.ingest import listing_digest
 
@@ -42,6 +42,10 @@ class Board:
     def __init__(self, source: SourceConfig) -> None:
         self.source = source
         self.problems: list[str] = []
+        # What was read around without making the crawl incomplete: jobs listed but unreadable
+        # (by id: kept as they are stored, never closed for it) and repaired bodies.
+        self.unreadable: dict[str, str] = {}
+        self.notes: list[str] = []
         self.listing_complete = False
         self.dropped = 0
         self.postings = 0
@@ -79,14 +83,24 @@ class Board:
 
     def decode_json(self, response: Response) -> Any | None:
         try:
-            return json.loads(response.body)
+            payload, notes = loads_forgiving(response.body)
         except ValueError as error:
             self.record_problem(f"{response.url}: response is not valid JSON ({error})")
             return None
+        for note in notes:
+            self.note(f"{response.url}: {note}")
+        return payload
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+        log.warning("%s: %s", self.source.name, message)
 
     def emit(self, result: ExtractResult) -> Iterator[RawPosting]:
         for reason in result.dropped:
             log.info("%s: dropped posting %s", self.source.name, reason)
+        for external_id, reason in result.unreadable.items():
+            self.unreadable[external_id] = reason
+            log.warning("%s: %s", self.source.name, reason)
         self.dropped += len(result.dropped)
         self.postings += len(result.postings)
         if result.incomplete_reason:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler.extract.common import identified, text_or_none, unescape_html
+from crawler.extract.common import read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 # Ashby writes pay intervals as "1 YEAR", "1 HOUR", ...
@@ -18,12 +18,15 @@ def extract_ashby(payload: Any, company: str | None = None) -> ExtractResult:
     if not isinstance(jobs, list):
         raise ValueError("Ashby payload has no 'jobs' list")
     result = ExtractResult()
-    for index, job, external_id, title in identified(jobs, result.dropped, "jobs"):
+
+    def build(index: int, job: dict[str, Any], external_id: str, title: str) -> RawPosting | None:
         # Unlisted jobs are reachable only by direct link; the public board does not show them.
         if job.get("isListed") is False:
             result.dropped.append(f"jobs[{index}]: {external_id} is unlisted")
-            continue
-        result.postings.append(_posting(job, external_id, title, company))
+            return None
+        return _posting(job, external_id, title, company)
+
+    result.postings += read_each(jobs, result, "jobs", build)
     return result
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from crawler.items import ExtractResult, RawPosting
 
 
 def text_or_none(value: Any) -> str | None:
@@ -85,3 +87,34 @@ def identified(
             dropped.append(f"{label}[{index}]: missing {id_key if external_id is None else 'title'}")
             continue
         yield index, item, external_id, title
+
+
+def read_each(
+    items: list[Any],
+    result: ExtractResult,
+    label: str,
+    build: Callable[[int, dict[str, Any], str, str], RawPosting | None],
+    id_key: str = "id",
+    title_key: str = "title",
+) -> Iterator[RawPosting]:
+    """`build(index, item, id, title)` for each identified item, one at a time: an item it
+    cannot read (a field of an unexpected type, a value nested too deep) is recorded in
+    `result.unreadable` under its id, and the others are read on. None from `build`: dropped
+    (it says why in `result.dropped`)."""
+    for index, item, external_id, title in identified(items, result.dropped, label, id_key, title_key):
+        try:
+            posting = build(index, item, external_id, title)
+        except DATA_ERRORS as error:  # what a malformed job can raise: it alone is left out
+            result.unreadable[external_id] = unreadable(f"{label}[{index}]", external_id, error)
+            continue
+        if posting is not None:
+            yield posting
+
+
+# What reading a job of unexpected shape raises (a string where an object was expected, a figure
+# such as 1e400, a value nested too deep); a bug in an extractor (NameError, ...) is not hidden.
+DATA_ERRORS = (AttributeError, TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError)
+
+
+def unreadable(where: str, external_id: str, error: BaseException) -> str:
+    return f"{where} (id {external_id[:80]}): cannot read it ({type(error).__name__}: {str(error)[:200]})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extract.common import identified, names, text_or_none, unescape_html
+from crawler.extract.common import label, names, read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 
@@ -14,8 +14,9 @@ def extract_greenhouse(payload: Any, company: str | None = None) -> ExtractResul
     jobs = payload.get("jobs") if isinstance(payload, dict) else None
     if not isinstance(jobs, list):
         raise ValueError("Greenhouse payload has no 'jobs' list")
-    for _, job, external_id, title in identified(jobs, result.dropped, "jobs"):
-        result.postings.append(_posting(job, external_id, title, company))
+    result.postings += read_each(
+        jobs, result, "jobs", lambda _, job, external_id, title: _posting(job, external_id, title, company)
+    )
     total = (payload.get("meta") or {}).get("total")
     if isinstance(total, int) and total > len(jobs):
         result.incomplete_reason = f"board reports {total} jobs but listed {len(jobs)}"
@@ -23,7 +24,7 @@ def extract_greenhouse(payload: Any, company: str | None = None) -> ExtractResul
 
 
 def _posting(job: dict[str, Any], external_id: str, title: str, company: str | None) -> RawPosting:
-    location = text_or_none((job.get("location") or {}).get("name"))
+    location = label(job.get("location"), "name")
     metadata = {
         str(item.get("name", "")).lower(): item.get("value")
         for item in job.get("metadata") or []
@@ -57,5 +58,5 @@ def _pay_range(ranges: Any) -> dict[str, Any] | None:
             "currency": first.get("currency_type"),
             "period": "year",
         }
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # a figure such as 1e400 is none
         return None

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.extract.common import identified, text_or_none, unescape_html
+from crawler.extract.common import read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 # Lever names pay intervals like "per-year-salary" or "per-hour-wage".
@@ -21,8 +21,13 @@ def extract_lever(payload: Any, company: str | None = None) -> ExtractResult:
         error = payload.get("error") if isinstance(payload, dict) else None
         raise ValueError(f"Lever payload is not a list of postings{f' ({error})' if error else ''}")
     result = ExtractResult()
-    for _, job, external_id, title in identified(payload, result.dropped, "", title_key="text"):
-        result.postings.append(_posting(job, external_id, title, company))
+    result.postings += read_each(
+        payload,
+        result,
+        "",
+        lambda _, job, external_id, title: _posting(job, external_id, title, company),
+        title_key="text",
+    )
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.extract.common import identified, text_or_none, unescape_html
+from crawler.extract.common import read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 
@@ -15,8 +15,9 @@ def extract_recruitee(payload: Any, company: str | None = None) -> ExtractResult
     if not isinstance(offers, list):
         raise ValueError("Recruitee payload has no 'offers' list")
     result = ExtractResult()
-    for _, offer, external_id, title in identified(offers, result.dropped, "offers"):
-        result.postings.append(_posting(offer, external_id, title, company))
+    result.postings += read_each(
+        offers, result, "offers", lambda _, offer, offer_id, title: _posting(offer, offer_id, title, company)
+    )
     return result
 
 

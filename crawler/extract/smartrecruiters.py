@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.extract.common import join_parts, label, text_or_none, unescape_html
+from crawler.extract.common import DATA_ERRORS, join_parts, label, text_or_none, unescape_html, unreadable
 from crawler.items import ExtractResult, RawPosting
 
 # The order SmartRecruiters' own career pages show the ad's sections in.
@@ -36,7 +36,14 @@ def extract_smartrecruiters_list(payload: Any, company: str | None = None) -> Li
         if not isinstance(item, dict):
             page.result.dropped.append(f"content[{index}]: not an object")
             continue
-        posting = smartrecruiters_posting(item, company)
+        try:
+            posting = smartrecruiters_posting(item, company)
+        except DATA_ERRORS as error:  # this job alone is left out
+            if external_id := text_or_none(item.get("id")):
+                page.result.unreadable[external_id] = unreadable(f"content[{index}]", external_id, error)
+            else:
+                page.result.dropped.append(f"content[{index}]: unreadable and without id")
+            continue
         if posting is None:
             page.result.dropped.append(f"content[{index}]: missing id or name")
             continue

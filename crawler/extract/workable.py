@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.extract.common import identified, text_or_none, unescape_html
+from crawler.extract.common import read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 # Workable's own short link for a job; the v3 API gives only the shortcode.
@@ -25,13 +25,13 @@ def extract_workable(payload: Any, company: str | None = None) -> ExtractResult:
         raise ValueError("Workable payload has neither a 'jobs' nor a 'results' list")
     result = ExtractResult()
     by_shortcode: dict[str, RawPosting] = {}
-    for _, job, external_id, title in identified(jobs, result.dropped, key, id_key="shortcode"):
-        posting = _posting(job, external_id, title, company)
-        if external_id in by_shortcode:
-            seen = by_shortcode[external_id]
+    build = lambda _, job, external_id, title: _posting(job, external_id, title, company)  # noqa: E731
+    for posting in read_each(jobs, result, key, build, id_key="shortcode"):
+        if posting.external_id in by_shortcode:
+            seen = by_shortcode[posting.external_id]
             seen.locations.extend(place for place in posting.locations if place not in seen.locations)
             continue
-        by_shortcode[external_id] = posting
+        by_shortcode[posting.external_id] = posting
         result.postings.append(posting)
     total = payload.get("total")
     # A v3 page with `nextPage` is one of several; without it, `total` must match what came.
