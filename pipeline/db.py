@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,5 +98,36 @@ def open_database(url: str) -> Engine:
     write: `db upgrade`, `demo`, `run`, `crawl`, `digest`, the daemon)."""
     engine = make_engine(url)
     if not is_current(engine):
-        upgrade(engine)
+        with migration_lock(engine):
+            if not is_current(engine):  # another process may have migrated it meanwhile
+                upgrade(engine)
     return engine
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that serializes migrations.
+_MIGRATION_LOCK_KEY = 7_264_051_915
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Held while the schema is migrated, so that two commands (or workers) starting on a new
+    database do not both create it: an advisory lock on PostgreSQL, a lock file beside a SQLite
+    file."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{Path(database).expanduser()}.migrating", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

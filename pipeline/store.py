@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.schema import SourceConfig
+from config.schema import SourceConfig, parse_duration
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
 from pipeline.normalize import MATERIAL_FIELDS
 from pipeline.normalize import Posting as NormalPosting
-from pipeline.process import this_process
+from pipeline.process import owner_gone, this_process
 
 BATCH_SIZE = 500
 
@@ -59,21 +62,34 @@ class CrawlVerdict:
     failed: bool = False
     # The digest of a listing read in full in one response (see `pipeline.ingest.listing_digest`).
     listing: str | None = None
+    # Jobs listed but unreadable (external ids): not stored anew, and not closed for it.
+    kept: frozenset[str] = frozenset()
+    # What was read around without making the crawl incomplete (why each job was kept, ...).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return not self.problems and not self.failed
 
 
-def ensure_source(session: Session, source: SourceConfig) -> Source:
-    row = session.scalar(select(Source).where(Source.name == source.name))
-    if row is None:
-        row = Source(name=source.name, type=source.type)
-        session.add(row)
-        session.flush()
-    elif row.type != source.type:
+def ensure_source(session: Session, source: SourceConfig, lock: bool = False) -> Source:
+    """The source's row, created when new: two processes starting on one new source create it
+    once (INSERT … ON CONFLICT DO NOTHING). `lock`: held (FOR UPDATE) until the transaction ends."""
+    insert_source = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    new_row = insert_source(Source).values(name=source.name, type=source.type)
+    session.execute(new_row.on_conflict_do_nothing(index_elements=["name"]))
+    query = select(Source).where(Source.name == source.name)
+    row = session.scalars(query.with_for_update() if lock else query).one()
+    if row.type != source.type:
         row.type = source.type
     return row
+
+
+class SourceBusy(Exception):
+    """Raised when a source is being crawled already by a process that is still there."""
+
+
+BUSY = "already being crawled"
 
 
 def begin_crawl(sessions: sessionmaker[Session], source: SourceConfig) -> int:
@@ -82,15 +98,30 @@ def begin_crawl(sessions: sessionmaker[Session], source: SourceConfig) -> int:
 
 
 def begin_crawl_in(session: Session, source: SourceConfig) -> int:
-    """Open a crawl run in the caller's transaction; a run still "running" was killed."""
-    row = ensure_source(session, source)
+    """Open a crawl run in the caller's transaction. A run still "running" whose process is gone
+    (or past its budget) is failed; one whose process still crawls raises SourceBusy, so two
+    crawls of one source never store it at once."""
+    row = ensure_source(session, source, lock=True)  # serializes beginnings of one source
+    now = utcnow()
+    stale_before = now - parse_duration(source.timeout) - BUSY_GRACE
+    for run_id, owner, started in session.execute(
+        select(CrawlRun.id, CrawlRun.owner, CrawlRun.started_at).where(
+            CrawlRun.source_id == row.id, CrawlRun.status == "running"
+        )
+    ):
+        if owner and owner != this_process() and not owner_gone(owner) and started > stale_before:
+            raise SourceBusy(f"{source.name}: {BUSY} by {owner} (crawl run {run_id})")
     session.execute(
         update(CrawlRun)
         .where(CrawlRun.source_id == row.id, CrawlRun.status == "running")
-        .values(status="failed", finished_at=utcnow(), problems="crawl process ended without finishing")
+        .values(status="failed", finished_at=now, problems="crawl process ended without finishing")
     )
     values = {"source_id": row.id, "owner": this_process()}
     return session.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
+
+
+# A run older than its source's budget plus this is no longer crawled by anyone.
+BUSY_GRACE = timedelta(minutes=10)
 
 
 def store_postings(
@@ -350,7 +381,7 @@ def finish_crawl(
         events: list[Event] = []
         waiting = 0
         if verdict.complete:
-            events, warning, waiting = _close_missing(session, run, source, seen)
+            events, warning, waiting = _close_missing(session, run, source, seen | verdict.kept)
             if warning:
                 problems.append(warning)
             session.add_all(events)
@@ -360,12 +391,12 @@ def finish_crawl(
             _count(run, records)
         run.status = "failed" if verdict.failed else ("complete" if verdict.complete else "incomplete")
         run.seen, run.dropped = len(seen), verdict.dropped
-        run.problems = "\n".join(problems) or None
+        run.problems = "\n".join([*problems, *verdict.notes]) or None
         run.stats = verdict.stats or None
         run.finished_at = utcnow()
         # The same listing next time may skip extraction only if this crawl left the stored
         # postings exactly as the listing says: nothing dropped, nothing missing still open.
-        clean = run.status == "complete" and not problems and not verdict.dropped and not waiting
+        clean = run.status == "complete" and not run.problems and not verdict.dropped and not waiting
         run.source.listing_hash = verdict.listing if clean else None
         session.flush()
         session.expunge(run)

@@ -29,6 +29,7 @@ from typing import Any
 
 from config.schema import Config, SourceConfig, parse_duration
 from pipeline.models import utcnow
+from pipeline.store import BUSY
 
 DONE_PREFIX = "ROLEWATCH-DONE "
 FAILED_PREFIX = "ROLEWATCH-FAILED "
@@ -116,7 +117,8 @@ def crawl_in_subprocess(
     reported: dict[str, list[SourceConfig]] = {}
     for source in sources:
         failed = outcomes.get(source.name)
-        if failed is not None and failed.error:
+        # A source another process is crawling keeps that crawl's run, and gets none of its own.
+        if failed is not None and failed.error and BUSY not in failed.error:
             reported.setdefault(failed.error, []).append(source)
     for error, failed_sources in reported.items():
         fail_unfinished_crawls(config.database, failed_sources, error, started_at)

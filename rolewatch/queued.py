@@ -28,7 +28,7 @@ from pipeline.db import make_engine, session_factory
 from pipeline.ingest import Ingest
 from pipeline.models import utcnow
 from pipeline.recovery import fail_unfinished_crawls
-from pipeline.store import begin_crawl
+from pipeline.store import BUSY, SourceBusy, begin_crawl
 from rolewatch.crawling import DEFAULT_KILL_GRACE, KILL_GRACE_ENV, CrawlOutcome, OutcomeListener
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 # Sources queued at once, per request the fleet may have in flight (as in the one-process crawl).
 SOURCES_PER_REQUEST = 2
-ALREADY_QUEUED = "already being crawled by the workers"
+ALREADY_QUEUED = f"{BUSY} by the workers"
 
 
 def crawl_through_queue(
@@ -73,7 +73,11 @@ def crawl_through_queue(
             room = SOURCES_PER_REQUEST * config.crawl.concurrency * max(1, live) - len(active)
             while waiting and room > 0:
                 source = waiting.popleft()
-                run_id = begin_crawl(sessions, source)
+                try:
+                    run_id = begin_crawl(sessions, source)
+                except SourceBusy as busy_source:
+                    record(CrawlOutcome(source.name, False, {}, str(busy_source)))
+                    continue
                 try:
                     start_source(fleet, source, run_id, URLLENGTH_LIMIT, DOWNLOAD_TIMEOUT)
                 except Exception as error:  # this source fails; the others are queued
@@ -95,7 +99,8 @@ def crawl_through_queue(
     failed: dict[str, list[SourceConfig]] = {}
     for source in sources:
         outcome = outcomes.get(source.name)
-        if outcome is not None and outcome.error and outcome.error != ALREADY_QUEUED:
+        # (ALREADY_QUEUED says BUSY too: either way, the run belongs to the crawl under way.)
+        if outcome is not None and outcome.error and BUSY not in outcome.error:
             failed.setdefault(outcome.error, []).append(source)
     for reason, failed_sources in failed.items():
         fail_unfinished_crawls(config.database, failed_sources, reason, started_at)

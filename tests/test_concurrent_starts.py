@@ -1,0 +1,81 @@
+"""Processes starting at once on one database: they migrate a new database once, and two crawls
+of one new source do not both store it (the second says the first is at it). On SQLite and on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pipeline.db import is_current, make_engine, open_database, session_factory
+from pipeline.models import CrawlRun, Posting
+from rolewatch.boardserver import BoardServer, Reply
+from rolewatch.demo_boards import board_before
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTERS = 4
+
+# Imports first, then every process opens the database at the same instant.
+OPEN_AT = """
+import sys, time
+from pipeline.db import open_database
+url, at = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, at - time.time()))
+open_database(url).dispose()
+"""
+
+
+def test_processes_starting_at_once_on_a_new_database_migrate_it_once(database_url: str) -> None:
+    at = time.time() + 3
+    starters = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AT, database_url, str(at)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(STARTERS)
+    ]
+    errors = [starter.communicate(timeout=120)[1] for starter in starters]
+    assert [starter.returncode for starter in starters] == [0] * STARTERS, "\n".join(errors)[-3000:]
+    engine = make_engine(database_url)
+    assert is_current(engine)
+    engine.dispose()
+
+
+def test_two_crawls_of_one_new_source_at_once_store_it_once(tmp_path: Path, database_url: str) -> None:
+    config = tmp_path / "rolewatch.yaml"
+    with BoardServer() as server:
+        # Slow enough that the second crawl starts while the first is fetching.
+        server.set("/v1/boards/stripe/jobs", Reply(json.dumps(board_before()).encode(), delay=4))
+        config.write_text(
+            f'database: "{database_url}"\n'
+            f"sources: [{{name: stripe, type: greenhouse, board: stripe, api_base: '{server.url}'}}]\n"
+        )
+        open_database(database_url).dispose()
+        command = [sys.executable, "-m", "rolewatch", "crawl", "--json", "--config", str(config)]
+        first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not server.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        out, err = first.communicate(timeout=120)
+
+    assert first.returncode == 0, err[-3000:]
+    assert json.loads(out.splitlines()[-1])["status"] == "complete"
+    assert second.returncode != 0
+    busy = json.loads(second.stdout.splitlines()[-1])
+    assert "stripe: already being crawled by " in busy["error"], second.stdout
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        runs = session.execute(select(CrawlRun.status)).scalars().all()
+        postings = session.execute(select(Posting.external_id)).scalars().all()
+    engine.dispose()
+    assert runs == ["complete"]
+    assert len(postings) == len(set(postings)) == len(board_before()["jobs"])
+    assert [r.path for r in server.received].count("/v1/boards/stripe/jobs?content=true") == 1
