@@ -251,21 +251,24 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_invalid_and_applies_a_v
     log = tmp_path / "daemon.log"
     with BoardServer() as board:
         board.set(BOARD_PATH, json.dumps(board_before()))
-        config = write_config(tmp_path, "  []\n")
+        board.set("/v1/boards/first/jobs", json.dumps({"jobs": []}))
+        first = greenhouse("first", board.url)
+        config = write_config(tmp_path, first)
         daemon = rolewatch("-v", "daemon", "--config", str(config), log=log)
         processes.append(daemon)
-        wait_until(lambda: "daemon started: 0 sources" in log.read_text(), "the daemon to start", log)
+        wait_until(lambda: "daemon started: 1 sources" in log.read_text(), "the daemon to start", log)
+        wait_until(lambda: len(crawl_runs(tmp_path)) == 1, "the first source to be crawled", log)
 
-        valid = write_config(tmp_path, greenhouse("stripe", board.url)).read_text()
+        valid = write_config(tmp_path, first + greenhouse("stripe", board.url)).read_text()
         config.write_text(valid.replace("    board: stripe\n", "    board: stripe\n    typo: 1\n"))
         daemon.send_signal(signal.SIGHUP)
         wait_until(lambda: "config not reloaded" in log.read_text(), "the reload to be refused", log)
-        assert f"{config}:" in log.read_text() and "sources[0].typo: unknown setting" in log.read_text()
-        assert daemon.poll() is None and crawl_runs(tmp_path) == []
+        assert f"{config}:" in log.read_text() and "sources[1].typo: unknown setting" in log.read_text()
+        assert daemon.poll() is None and [name for name, _, _ in crawl_runs(tmp_path)] == ["first"]
 
         config.write_text(valid)
         daemon.send_signal(signal.SIGHUP)
-        wait_until(lambda: [(n, s) for n, s, _ in crawl_runs(tmp_path)] == [("stripe", "complete")],
+        wait_until(lambda: ("stripe", "complete") in [(n, s) for n, s, _ in crawl_runs(tmp_path)],
                    "the added source to be crawled", log)  # fmt: skip
         assert stop(daemon, log) == 0
     assert "config reloaded" in log.read_text()
