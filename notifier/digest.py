@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -201,6 +201,13 @@ def _deliver(
         message = compose(config, digest, view)
         where = transport.send(message, [digest.recipient])
     except DeliveryError as error:
+        if error.too_large and (later := _split(sessions, digest_id, config.mail.from_, now)) is not None:
+            # Two smaller digests, each sent as if it had been claimed so (the first keeps its
+            # Message-ID: the refused message never arrived).
+            log.warning("digest to %s too large for the server; sending it in two", digest.recipient)
+            first = _deliver(sessions, config, transport, digest_id, now)
+            second = _deliver(sessions, config, transport, later, now)
+            return _joined(first, second)
         return _record_failure(sessions, digest_id, view.total, str(error), error.permanent, now)
     except Exception as error:  # a broken custom template or a full disk: retry later, go on
         log.exception("digest %s to %s could not be built or sent", digest_id, digest.recipient)
@@ -215,6 +222,35 @@ def _deliver(
             item.status = "sent"
     log.info("digest sent to %s: %d items, %s", digest.recipient, view.total, digest.message_id)
     return DigestReport(digest.recipient, view.total, "sent", digest.message_id, where)
+
+
+def _split(sessions: sessionmaker[Session], digest_id: int, sender: str, now: datetime) -> int | None:
+    """Move the later half of a digest's items into a new digest; None when it has one item
+    (which cannot be made smaller)."""
+    with sessions.begin() as session:
+        digest = session.get_one(Digest, digest_id)
+        items = session.scalars(
+            select(OutboxItem).where(OutboxItem.digest_id == digest_id).order_by(OutboxItem.event_id)
+        ).all()
+        if len(items) < 2:
+            return None
+        later = Digest(
+            recipient=digest.recipient, message_id=secrets.token_hex(16), next_attempt_at=now + SEND_LEASE
+        )
+        session.add(later)
+        session.flush()
+        later.message_id = message_id(later.id, digest.recipient, sender)
+        for item in items[len(items) // 2 :]:
+            item.digest_id = later.id
+        return later.id
+
+
+def _joined(first: DigestReport, second: DigestReport) -> DigestReport:
+    """One report for a digest sent in parts: sent only if every part was."""
+    failed = next((part for part in (first, second) if part.status != "sent"), None)
+    if failed is None:
+        return replace(first, items=first.items + second.items, where=first.where)
+    return replace(failed, items=first.items + second.items)
 
 
 def _record_failure(

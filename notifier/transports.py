@@ -22,9 +22,15 @@ class DeliveryError(Exception):
     marked failed and reported instead of retried.
     """
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, too_large: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # The server refused the message for its size (552): a smaller one may go through.
+        self.too_large = too_large
+
+
+# "Requested mail action aborted: exceeded storage allocation" — for a message, its size.
+TOO_LARGE = 552
 
 
 class Transport(Protocol):
@@ -86,10 +92,16 @@ class SmtpTransport:
             raise DeliveryError(
                 f"{where} refused recipients: {error.recipients}", permanent=all(c >= 500 for c in codes)
             ) from None
-        except smtplib.SMTPDataError as error:
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+            # A sender refused is the setup's (retried), unless it is the size the server
+            # announced (SIZE) that this message exceeds.
+            too_large = error.smtp_code == TOO_LARGE
+            if isinstance(error, smtplib.SMTPSenderRefused) and not too_large:
+                raise DeliveryError(f"{where} answered {error.smtp_code} {_text(error.smtp_error)}") from None
             raise DeliveryError(
                 f"{where} refused the message: {error.smtp_code} {_text(error.smtp_error)}",
                 permanent=error.smtp_code >= 500,
+                too_large=too_large,
             ) from None
         except smtplib.SMTPResponseException as error:
             raise DeliveryError(f"{where} answered {error.smtp_code} {_text(error.smtp_error)}") from None

@@ -377,3 +377,65 @@ def test_dry_run_shows_waiting_items_and_when_a_cron_digest_goes(
     assert report.items == 1
     assert report.status.startswith("not due until ") and report.status.endswith("08:00 UTC")
     assert not (tmp_path / "mail").exists()
+
+
+def _all_new_config(database_url: str, port: int) -> Config:
+    return parse_config(
+        f"""
+database: "{database_url}"
+mail:
+  transport: smtp
+  from: "rolewatch <alerts@example.com>"
+  smtp: {{host: 127.0.0.1, port: {port}, starttls: false}}
+sources: [{{name: stripe, type: greenhouse, board: stripe}}]
+watches: [{{name: everything}}]
+recipients: [{{email: me@example.com, watches: [everything], backfill: full}}]
+""",
+        "test.yaml",
+    )
+
+
+def test_a_digest_too_large_for_the_server_goes_out_in_parts_each_item_once(
+    sessions: sessionmaker[Session], database_url: str, smtp_factory: Callable[..., tuple[Any, SmtpSink]]
+) -> None:
+    limit = 250_000  # announced as SIZE; aiosmtpd answers 552 to a larger message
+    controller, sink = smtp_factory(data_size_limit=limit)
+    config = _all_new_config(database_url, controller.port)
+    crawl(sessions, config, board_before())
+    jobs = len(board_before()["jobs"])
+
+    (report,) = send_digests(sessions, config, SmtpTransport(config.mail)).reports
+
+    assert (report.status, report.items) == ("sent", jobs)
+    assert len(sink.envelopes) >= 2
+    assert all(len(envelope.original_content) <= limit for envelope in sink.envelopes)
+    listed = [
+        line
+        for message in sink.messages
+        for line in message.get_body(("plain",)).get_content().splitlines()
+        if line.startswith("[NEW] ")
+    ]
+    assert len(listed) == jobs
+    with sessions() as session:
+        assert set(session.scalars(select(OutboxItem.status))) == {"sent"}
+        assert set(session.scalars(select(Digest.status))) == {"sent"}
+        ids = session.scalars(select(Digest.message_id)).all()
+    assert sorted(ids) == sorted(message["Message-ID"] for message in sink.messages)
+    assert send_digests(sessions, config, SmtpTransport(config.mail)).reports == []
+
+
+def test_one_item_too_large_for_the_server_is_a_permanent_failure_not_a_retry(
+    sessions: sessionmaker[Session], database_url: str, smtp_factory: Callable[..., tuple[Any, SmtpSink]]
+) -> None:
+    controller, sink = smtp_factory(data_size_limit=2_000)
+    config = config_for(database_url, controller.port)
+    crawl(sessions, config, board_before())  # one matching posting
+
+    (report,) = send_digests(sessions, config, SmtpTransport(config.mail)).reports
+
+    assert report.status == "failed" and report.error is not None and " 552 " in report.error
+    assert sink.envelopes == []
+    later = send_digests(sessions, config, SmtpTransport(config.mail), now=utcnow() + timedelta(days=1))
+    assert later.reports == []
+    with sessions() as session:
+        assert session.scalars(select(Digest.status)).one() == "failed"
