@@ -228,6 +228,7 @@ def _insert_new(
         return []
     now = utcnow()
     prints = {p.external_id: fingerprint(p.company, p.title, p.locations) for p in fresh}
+    _hold_linking_lock(session, where.run_id)
     originals = _originals_elsewhere(session, where.source_id, set(prints.values()))
     datas = {p.external_id: p.as_dict() for p in fresh}
     hashes = {
@@ -324,6 +325,22 @@ def _record(event: Event, source_name: str) -> EventRecord:
         backfill=event.backfill,
         announced=event.announced,
     )
+
+
+# Key of the PostgreSQL advisory lock under which first sightings are linked to their copies.
+_LINKING_LOCK_KEY = 7_264_051_916
+
+
+def _hold_linking_lock(session: Session, run_id: int) -> None:
+    """Until this transaction ends, no other one may insert first sightings: two sources stored
+    at once (two processes, two workers) would each miss the other's copy of a job, and both
+    announce it. PostgreSQL: an advisory transaction lock. SQLite: a write now, which takes the
+    database's write lock before the lookup instead of after it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_LINKING_LOCK_KEY)))
+    else:
+        claim = update(CrawlRun).where(CrawlRun.id == run_id).values(id=CrawlRun.id)
+        session.execute(claim.execution_options(synchronize_session=False))
 
 
 def _originals_elsewhere(session: Session, source_id: int, fingerprints: set[str]) -> dict[str, int]:

@@ -79,3 +79,57 @@ def test_two_crawls_of_one_new_source_at_once_store_it_once(tmp_path: Path, data
     assert runs == ["complete"]
     assert len(postings) == len(set(postings)) == len(board_before()["jobs"])
     assert [r.path for r in server.received].count("/v1/boards/stripe/jobs?content=true") == 1
+
+
+# Two processes store two sources listing the same jobs, released at the same instant.
+STORE_AT = """
+import json, sys, time
+from config.schema import SourceConfig
+from crawler.extract.greenhouse import extract_greenhouse
+from pipeline.db import open_database, session_factory
+from pipeline.normalize import normalize
+from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
+
+url, name, at = sys.argv[1], sys.argv[2], float(sys.argv[3])
+board = json.loads(open(sys.argv[4]).read())
+sessions = session_factory(open_database(url))
+source = SourceConfig(name=name, type="greenhouse", board=name)
+run_id = begin_crawl(sessions, source)
+postings = [normalize(raw) for raw in extract_greenhouse(board).postings]
+time.sleep(max(0.0, at - time.time()))
+seen = store_postings(sessions, run_id, postings)
+finish_crawl(sessions, run_id, source, seen, CrawlVerdict())
+"""
+
+
+def test_one_job_on_two_sources_stored_at_once_is_linked_and_announced_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    from pipeline.models import Event
+
+    jobs = board_before()["jobs"]
+    open_database(database_url).dispose()
+    at = time.time() + 4
+    stores = []
+    for name, offset in (("stripe", 0), ("stripe-careers", 10**9)):
+        board_file = tmp_path / f"{name}.json"
+        board_file.write_text(json.dumps({"jobs": [{**job, "id": job["id"] + offset} for job in jobs]}))
+        stores.append(
+            subprocess.Popen(
+                [sys.executable, "-c", STORE_AT, database_url, name, str(at), str(board_file)],
+                cwd=ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    errors = [store.communicate(timeout=180)[1] for store in stores]
+    assert [store.returncode for store in stores] == [0, 0], "\n".join(errors)[-3000:]
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        copies = session.execute(select(Posting.duplicate_of_id)).scalars().all()
+        announced = session.execute(select(Event.announced)).scalars().all()
+    engine.dispose()
+    assert len(copies) == 2 * len(jobs)
+    # Every job has one original and one copy linked to it, whichever source was stored first.
+    assert copies.count(None) == len(jobs)
+    assert announced.count(True) == len(jobs)
