@@ -8,6 +8,7 @@ resend after a crash is recognisable and nothing is lost or sent twice in normal
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,7 @@ from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
 log = logging.getLogger(__name__)
 
 # How long a run may take to send a digest it claimed before another run may retry it.
-SEND_LEASE = timedelta(minutes=10)
+SEND_LEASE = timedelta(seconds=float(os.environ.get("ROLEWATCH_SEND_LEASE") or 600))
 RETRY_BACKOFF = (
     timedelta(minutes=1),
     timedelta(minutes=5),
