@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,6 @@ from crawler.extract.greenhouse import extract_greenhouse
 from notifier.digest import send_digests
 from notifier.outbox import outbox_hook
 from notifier.transports import MaildirTransport, SmtpTransport
-from pipeline.db import open_database, session_factory
 from pipeline.models import Digest, OutboxItem, utcnow
 from pipeline.normalize import normalize
 from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
@@ -57,13 +56,6 @@ recipients:
 """,
         "test.yaml",
     )
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = open_database(database_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def crawl(sessions: sessionmaker[Session], config: Config, board: dict[str, Any]) -> None:
