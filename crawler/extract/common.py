@@ -17,9 +17,10 @@ def text_or_none(value: Any) -> str | None:
     return text or None
 
 
-def unescape_html(value: str | None) -> str | None:
-    """Boards send descriptions entity-escaped, sometimes twice; undo until stable."""
-    if value is None:
+def unescape_html(value: Any) -> str | None:
+    """Boards send descriptions entity-escaped, sometimes twice; undo until stable. Anything
+    but a string (a list, a number where the HTML should be) is no description."""
+    if not isinstance(value, str):
         return None
     for _ in range(3):
         unescaped = unescape(value)
