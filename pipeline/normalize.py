@@ -24,7 +24,12 @@ TRACKING_PARAMS = (
     "_hsenc", "_hsmi", "trk",
 )  # fmt: skip
 
-PLACEHOLDER_LOCATIONS = {"n/a", "na", "tbd", "-", "various", "multiple locations"}
+PLACEHOLDER_LOCATIONS = {"n/a", "na", "tbd", "-", "various", "multiple locations", "location", "locations"}
+
+
+def is_placeholder(place: str) -> bool:
+    """"N/A", "LOCATION", "TBD": a board's stand-in where no place was filled in."""
+    return collapse_spaces(place).strip(",").casefold() in PLACEHOLDER_LOCATIONS
 
 MATERIAL_FIELDS = (
     "title",

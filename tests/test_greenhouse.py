@@ -38,6 +38,16 @@ def test_extracts_every_job_of_the_recorded_stripe_board() -> None:
     assert job.description_html is not None and job.description_html.startswith("<h2>Who we are</h2>")
 
 
+def test_a_placeholder_location_falls_back_to_the_offices_the_job_names() -> None:
+    payload = real_payload("stripe-jobs-content-2026-08-04.json")
+    placeholders = {str(job["id"]): job for job in payload["jobs"] if job["location"]["name"] == "N/A"}
+    assert len(placeholders) == 11  # in the recording: "N/A" beside offices "Canada Locations" or "US"
+    for posting in extract_greenhouse(payload).postings:
+        if posting.external_id in placeholders:
+            offices = [office["name"] for office in placeholders[posting.external_id]["offices"]]
+            assert posting.locations == offices and "N/A" not in posting.locations
+
+
 def test_extracts_smarterdx_and_a_board_without_content() -> None:
     smarterdx = extract_greenhouse(real_payload("greenhouse/smarterdx-jobs-content.json"))
     assert [p.title for p in smarterdx.postings] == [

@@ -6,6 +6,7 @@ from typing import Any
 
 from crawler.extract.common import label, names, read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
+from pipeline.normalize import is_placeholder
 
 
 def extract_greenhouse(payload: Any, company: str | None = None) -> ExtractResult:
@@ -25,6 +26,8 @@ def extract_greenhouse(payload: Any, company: str | None = None) -> ExtractResul
 
 def _posting(job: dict[str, Any], external_id: str, title: str, company: str | None) -> RawPosting:
     location = label(job.get("location"), "name")
+    # "N/A" as the location while `offices` names the real places (Stripe does this).
+    places = [location] if location and not is_placeholder(location) else names(job.get("offices"))
     metadata = {
         str(item.get("name", "")).lower(): item.get("value")
         for item in job.get("metadata") or []
@@ -35,7 +38,7 @@ def _posting(job: dict[str, Any], external_id: str, title: str, company: str | N
         title=title,
         url=text_or_none(job.get("absolute_url")),
         company=text_or_none(job.get("company_name")) or company,
-        locations=[location] if location else [],
+        locations=places,
         department=next(iter(names(job.get("departments"))), None),
         employment_type=text_or_none(metadata.get("employment type")),
         workplace=text_or_none(metadata.get("location type") or metadata.get("workplace type")),
