@@ -28,8 +28,9 @@ PLACEHOLDER_LOCATIONS = {"n/a", "na", "tbd", "-", "various", "multiple locations
 
 
 def is_placeholder(place: str) -> bool:
-    """"N/A", "LOCATION", "TBD": a board's stand-in where no place was filled in."""
+    """A board's stand-in where no place was filled in: "N/A", "LOCATION", "TBD"."""
     return collapse_spaces(place).strip(",").casefold() in PLACEHOLDER_LOCATIONS
+
 
 MATERIAL_FIELDS = (
     "title",

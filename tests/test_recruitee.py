@@ -60,7 +60,7 @@ def _offer(**fields: Any) -> dict[str, Any]:
     return {"id": 1, "title": "Site Reliability Engineer", **fields}
 
 
-def test_remote_flag_multiple_offices_and_unpublished_pay() -> None:
+def test_every_workplace_flag_set_counts_multiple_offices_and_unpublished_pay() -> None:
     offer = _offer(
         remote=True,
         hybrid=True,
@@ -71,7 +71,9 @@ def test_remote_flag_multiple_offices_and_unpublished_pay() -> None:
         salary={"min": None, "max": None, "currency": "EUR", "period": "year"},
     )
     (posting,) = extract_recruitee({"offers": [offer]}).postings
-    assert posting.workplace == "remote"
+    # Both flags set: the offer is remote and hybrid, not only the first one named.
+    assert posting.workplace == "remote, hybrid"
+    assert normalize(posting).workplace == ["hybrid", "remote"]
     assert posting.locations == ["Amsterdam, North Holland, Netherlands", "Lisbon, Portugal"]
     assert posting.salary is None
 

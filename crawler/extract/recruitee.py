@@ -60,11 +60,10 @@ def _place(*parts: Any) -> str | None:
 
 
 def _workplace(offer: dict[str, Any]) -> str | None:
-    # Recruitee has one flag per kind; an offer open to remote work is remote-friendly first.
-    for flag, kind in (("remote", "remote"), ("hybrid", "hybrid"), ("on_site", "onsite")):
-        if offer.get(flag) is True:
-            return kind
-    return None
+    """Recruitee has one flag per kind, and an offer may set several: "remote, hybrid"."""
+    kinds = [kind for flag, kind in (("remote", "remote"), ("hybrid", "hybrid"), ("on_site", "onsite"))
+             if offer.get(flag) is True]  # fmt: skip
+    return ", ".join(kinds) or None
 
 
 def _salary(salary: Any) -> dict[str, Any] | None:
