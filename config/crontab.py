@@ -6,8 +6,9 @@ Two things differ between crontab and APScheduler 3's CronTrigger:
   Monday = 0, so `from_crontab("0 8 * * 1-5")` fires Tuesday to Saturday. The day-of-week field
   is therefore expanded token by token into the days it means (steps included: `*/2` is Sunday,
   Tuesday, Thursday, Saturday) and handed over as day names;
-- when both day-of-month and day-of-week are restricted, crontab fires on either (`0 8 1 * mon`
-  is the 1st and every Monday); CronTrigger needs both. That case becomes an OrTrigger.
+- when both day-of-month and day-of-week are restricted (neither starts with `*`), crontab fires
+  on either (`0 8 1 * mon` is the 1st and every Monday); CronTrigger needs both. That case
+  becomes an OrTrigger.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def cron_trigger(expression: str, timezone: str = "UTC") -> BaseTrigger:
             minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=timezone
         )
 
-    if day != "*" and day_of_week != "*":
+    # As cron does: a field starting with "*" ("*/2" too) counts as unrestricted here.
+    if not day.startswith("*") and not day_of_week.startswith("*"):
         return OrTrigger([trigger(day, "*"), trigger("*", weekdays)])
     return trigger(day, weekdays)
 

@@ -202,7 +202,7 @@ def _deliver(
         message = compose(config, digest, view)
         where = transport.send(message, [digest.recipient])
     except DeliveryError as error:
-        if error.too_large and (later := _split(sessions, digest_id, config.mail.from_, now)) is not None:
+        if error.too_large and (later := _split(sessions, digest_id, config.mail.from_)) is not None:
             # Two smaller digests, each sent as if it had been claimed so (the first keeps its
             # Message-ID: the refused message never arrived).
             log.warning("digest to %s too large for the server; sending it in two", digest.recipient)
@@ -225,7 +225,7 @@ def _deliver(
     return DigestReport(digest.recipient, view.total, "sent", digest.message_id, where)
 
 
-def _split(sessions: sessionmaker[Session], digest_id: int, sender: str, now: datetime) -> int | None:
+def _split(sessions: sessionmaker[Session], digest_id: int, sender: str) -> int | None:
     """Move the later half of a digest's items into a new digest; None when it has one item
     (which cannot be made smaller)."""
     with sessions.begin() as session:
@@ -235,8 +235,12 @@ def _split(sessions: sessionmaker[Session], digest_id: int, sender: str, now: da
         ).all()
         if len(items) < 2:
             return None
+        # Both parts leased from now: the sends of many parts may outlast the run's first lease.
+        digest.next_attempt_at = utcnow() + SEND_LEASE
         later = Digest(
-            recipient=digest.recipient, message_id=secrets.token_hex(16), next_attempt_at=now + SEND_LEASE
+            recipient=digest.recipient,
+            message_id=secrets.token_hex(16),
+            next_attempt_at=digest.next_attempt_at,
         )
         session.add(later)
         session.flush()

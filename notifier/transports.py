@@ -33,6 +33,15 @@ class DeliveryError(Exception):
 TOO_LARGE = 552
 
 
+def _about_size(error: smtplib.SMTPResponseException) -> bool:
+    """A 552 refusing this message for its size — at MAIL FROM, the SIZE it declared; at DATA,
+    unless it says the mailbox is full (5.2.2), which a smaller message would not change."""
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return True
+    text = _text(error.smtp_error).lower()
+    return "5.2.2" not in text and "mailbox" not in text
+
+
 class Transport(Protocol):
     def send(self, message: EmailMessage, recipients: list[str]) -> str: ...
 
@@ -95,7 +104,7 @@ class SmtpTransport:
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
             # A sender refused is the setup's (retried), unless it is the size the server
             # announced (SIZE) that this message exceeds.
-            too_large = error.smtp_code == TOO_LARGE
+            too_large = error.smtp_code == TOO_LARGE and _about_size(error)
             if isinstance(error, smtplib.SMTPSenderRefused) and not too_large:
                 raise DeliveryError(f"{where} answered {error.smtp_code} {_text(error.smtp_error)}") from None
             raise DeliveryError(

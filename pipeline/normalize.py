@@ -107,7 +107,7 @@ def canonical_url(url: str | None) -> str | None:
         return None
     url = url.strip()
     try:
-        if urlsplit(url).scheme.lower() not in ("http", "https") or _INVISIBLE_OR_SPACE.search(url):
+        if urlsplit(url).scheme.lower() not in ("http", "https") or _INVISIBLE.search(url):
             return None
         return canonicalize_url(url_query_cleaner(url, TRACKING_PARAMS, remove=True))
     except ValueError:  # "http://[::1": no URL at all
@@ -134,25 +134,28 @@ def html_to_text(html: str) -> str:
     parser = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = lxml.etree.fromstring(body, parser=parser)
     text = html_text.extract_text(root, guess_layout=True) if root is not None else ""
-    if not text.strip() and (stripped := htmllib.unescape(_TAG.sub(" ", html))).strip():
+    if not text.strip() and (stripped := htmllib.unescape(_TAG.sub(" ", _NOT_TEXT.sub(" ", html)))).strip():
         return stripped
     return text
 
 
 _TAG = re.compile(r"<[^>]*>")
+# What a page holds that is not its text: scripts, styles, comments.
+_NOT_TEXT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 # C0 and C1 controls but tab and line breaks, bidirectional overrides and isolates, zero-width
 # characters and the BOM: in a title or a digest they hide or reorder text.
 _DROP = dict.fromkeys(
     [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x00AD,
      *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
 )  # fmt: skip
-_INVISIBLE_OR_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+# In a link: controls and invisible characters (a space is percent-encoded, as browsers do).
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 
 def collapse_spaces(text: str) -> str:
     """One line: whitespace runs as one space, control and invisible characters dropped."""
     # What re.sub(r"\s+", " ", text).strip() gives: str.split() and \s agree on what is whitespace.
-    if not (text.isascii() and text.isprintable()):
+    if not text.isprintable():  # every character of _DROP is unprintable; most lines have none
         text = text.translate(_DROP)
     return " ".join(text.split())
 

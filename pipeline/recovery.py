@@ -33,7 +33,8 @@ def settle_interrupted_crawls(database: str, keep: Iterable[int] = ()) -> list[s
                 .with_for_update(of=CrawlRun, skip_locked=True)
             ).all()
             for run, name in rows:
-                if run.id not in keep and owner_gone(run.owner or ""):
+                # A run under this very process's name began before it started (a reused pid).
+                if run.id not in keep and (run.owner == this_process() or owner_gone(run.owner or "")):
                     run.status, run.finished_at = "failed", utcnow()
                     run.problems = INTERRUPTED.format(owner=run.owner)
                     settled.append(name)

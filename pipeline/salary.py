@@ -152,10 +152,17 @@ def salary_top(data: dict[str, Any]) -> float | None:
 def plausible(salary: Salary) -> bool:
     """Finite, positive figures, the top within `PLAUSIBLE_YEARLY_MAX` a year."""
     figures = [figure for figure in (salary.min, salary.max) if figure is not None]
-    if not figures or not all(math.isfinite(figure) and figure > 0 for figure in figures):
+    # A minimum of 0 is how some boards say "not given"; the top must be pay.
+    if (
+        not figures
+        or not all(math.isfinite(figure) and figure >= 0 for figure in figures)
+        or not max(figures)
+    ):
         return False
-    # An unknown currency may be one whose figures run large: give it the largest scale known.
-    scale = PAY_SCALE.get(salary.currency or "", 1) if salary.currency else max(PAY_SCALE.values())
+    code = (salary.currency or "").upper()
+    # A currency not known here (or none given) may be one whose figures run large: give it the
+    # largest scale known, so that only the absurd is left out.
+    scale = PAY_SCALE.get(code, 1) if code in PAY_SCALE or code in CURRENCY_CODES else max(PAY_SCALE.values())
     yearly = max(figures) * PERIODS_PER_YEAR.get(salary.period or "year", 1)
     return yearly <= PLAUSIBLE_YEARLY_MAX * scale
 

@@ -408,7 +408,7 @@ def finish_crawl(
             _count(run, records)
         run.status = "failed" if verdict.failed else ("complete" if verdict.complete else "incomplete")
         run.seen, run.dropped = len(seen), verdict.dropped
-        run.problems = "\n".join([*problems, *verdict.notes]) or None
+        run.problems = _problems_text([*problems, *verdict.notes])
         run.stats = verdict.stats or None
         run.finished_at = utcnow()
         # The same listing next time may skip extraction only if this crawl left the stored
@@ -418,6 +418,17 @@ def finish_crawl(
         session.flush()
         session.expunge(run)
         return run
+
+
+# Problems kept per crawl run: a board whose every job is unreadable says so in a few lines.
+MAX_PROBLEMS = 50
+
+
+def _problems_text(problems: list[str]) -> str | None:
+    if len(problems) > MAX_PROBLEMS:
+        problems = [*problems[:MAX_PROBLEMS], f"... and {len(problems) - MAX_PROBLEMS} more"]
+    # PostgreSQL text cannot hold U+0000, and a problem may quote a board's value.
+    return "\n".join(problems).replace("\x00", "") or None
 
 
 def mark_seen(session: Session, row_ids: Sequence[int]) -> None:

@@ -87,9 +87,15 @@ def settle_interrupted(config: Config) -> list[str]:
     open_database(config.database).dispose()
     keep: set[int] = set()
     if config.queue:
+        import redis
+
         from crawler.fleet import Fleet
 
-        keep = {state.run_id for state in Fleet(config.queue).sources_in_flight()}
+        try:
+            keep = {state.run_id for state in Fleet(config.queue).sources_in_flight()}
+        except redis.RedisError as error:  # which runs the workers hold is unknown: settle none
+            log.warning("not settling interrupted crawls: cannot reach the queue: %s", error)
+            return []
     settled = settle_interrupted_crawls(config.database, keep)
     for name in settled:
         log.warning("%s: its last crawl was interrupted (the process crawling it is gone)", name)

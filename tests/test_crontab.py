@@ -36,6 +36,8 @@ def fires(expression: str, count: int = 7) -> list[str]:
         ("0 8 * * 5-7", ["Fri 04", "Sat 05", "Sun 06", "Fri 11", "Sat 12", "Sun 13", "Fri 18"]),
         ("0 8 * * MON,fri", ["Mon 30", "Fri 04", "Mon 07", "Fri 11", "Mon 14", "Fri 18", "Mon 21"]),
         ("0 8 * * 2/3", ["Tue 01", "Fri 04", "Tue 08", "Fri 11", "Tue 15", "Fri 18", "Tue 22"]),
+        # A day field starting with "*" is unrestricted for cron: odd days that are Mondays.
+        ("0 8 */2 * 1", ["Mon 07", "Mon 21", "Mon 11", "Mon 25", "Mon 01", "Mon 15", "Mon 01"]),
         # Both day fields restricted: the 1st of the month or any Monday.
         ("0 8 1 * 1", ["Mon 30", "Tue 01", "Mon 07", "Mon 14", "Mon 21", "Mon 28", "Fri 01"]),
     ],

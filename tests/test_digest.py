@@ -431,3 +431,15 @@ def test_one_item_too_large_for_the_server_is_a_permanent_failure_not_a_retry(
     assert later.reports == []
     with sessions() as session:
         assert session.scalars(select(Digest.status)).one() == "failed"
+
+
+def test_a_full_mailbox_is_not_taken_for_a_message_too_large(
+    sessions: sessionmaker[Session], database_url: str, smtp_factory: Callable[..., tuple[Any, SmtpSink]]
+) -> None:
+    refusing, _ = smtp_factory(RefusingSink("552 5.2.2 mailbox full"))
+    config = _all_new_config(database_url, refusing.port)
+    crawl(sessions, config, board_before())
+    (report,) = send_digests(sessions, config, SmtpTransport(config.mail)).reports
+    assert report.status == "failed"
+    with sessions() as session:
+        assert session.scalars(select(Digest.status)).all() == ["failed"]  # one digest, not split

@@ -69,6 +69,7 @@ KINDS: list[tuple[str, Callable[[Job, int], None]]] = [
     ("departments a number", lambda job, n: job.update(departments=n)),
     ("metadata a string", lambda job, n: job.update(metadata="x")),
     ("content a number", lambda job, n: job.update(content=n)),
+    ("metadata a number", lambda job, n: job.update(metadata=n)),
     ("pay of 1e400", lambda job, n: job.update(pay_input_ranges=[{"min_cents": "@INF@", "max_cents": 1}])),
     ("absurd pay", lambda job, n: job.update(pay_input_ranges=[{"min_cents": 10**17, "max_cents": 10**18}])),
     ("negative pay", lambda job, n: job.update(pay_input_ranges=[{"min_cents": -5, "max_cents": -1}])),
@@ -201,7 +202,7 @@ def test_a_stored_job_that_turns_unreadable_stays_open_and_the_rest_of_the_board
     tmp_path: Path, database_url: str
 ) -> None:
     jobs = board_before()["jobs"][:4]
-    spoiled = [*copy.deepcopy(jobs[:2]), {**jobs[2], "content": 12345}]  # jobs[3] is gone
+    spoiled = [*copy.deepcopy(jobs[:2]), {**jobs[2], "metadata": 12345}]  # jobs[3] is gone
     with BoardServer() as server:
         config = write_config(tmp_path, database_url, server.url, 9)
         text = config.read_text().replace("timeout: 5m", "timeout: 5m, close_after_missing: 1")
@@ -214,8 +215,7 @@ def test_a_stored_job_that_turns_unreadable_stays_open_and_the_rest_of_the_board
     report = json.loads(again.stdout.splitlines()[-1])
     assert (report["status"], report["closed"]) == ("complete", 1)
     assert report["problems"] == [
-        f"jobs[2] (id {jobs[2]['id']}): cannot read it "
-        "(AttributeError: 'int' object has no attribute 'count')"
+        f"jobs[2] (id {jobs[2]['id']}): cannot read it (TypeError: 'int' object is not iterable)"
     ]
     engine = open_database(database_url)
     with session_factory(engine)() as session:
@@ -298,3 +298,32 @@ def test_deep_or_huge_descriptions_keep_their_text() -> None:
     assert clean_text("<div>" * 5000 + "deeper &amp; deeper" + "</div>" * 5000) == "deeper & deeper"
     huge = clean_text("<p>" + "x" * 10_500_000 + "</p>")
     assert len(huge) == MAX_DESCRIPTION and huge.endswith("…")
+
+
+def test_pay_in_currencies_whose_figures_run_large_or_with_a_zero_minimum_is_kept() -> None:
+    def top(salary: dict[str, Any]) -> float | None:
+        return normalize(RawPosting("1", "SRE", salary=salary)).salary_max
+
+    assert top({"min": 1.2e8, "max": 1.5e8, "currency": "IDR"}) == 1.5e8  # not a code known here
+    assert top({"min": 8e6, "max": 1e7, "currency": "jpy"}) == 1e7
+    assert top({"min": 0, "max": 120_000, "currency": "USD"}) == 120_000
+    assert top({"min": 0, "max": 0, "currency": "USD"}) is None
+
+
+def test_a_link_with_a_space_is_kept_encoded_and_a_script_is_no_description() -> None:
+    assert canonical_url("https://jobs.example.com/Senior Engineer?loc=New York") == (
+        "https://jobs.example.com/Senior%20Engineer?loc=New+York"
+    )
+    assert clean_text("<style>.a{color:red}</style><script>track()</script>") == ""
+    deep = "<div>" * 5000 + "<script>track()</script>Text" + "</div>" * 5000
+    assert clean_text(deep) == "Text"
+
+
+def test_a_nul_in_an_id_is_dropped_before_the_job_is_kept_or_stored() -> None:
+    from crawler.extract.greenhouse import extract_greenhouse
+
+    result = extract_greenhouse(
+        {"jobs": [{"id": "7\x00", "title": "SRE", "metadata": 5}, {"id": "8\x00", "title": "SRE"}]}
+    )
+    assert list(result.unreadable) == ["7"]
+    assert [posting.external_id for posting in result.postings] == ["8"]

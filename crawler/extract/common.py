@@ -84,6 +84,8 @@ def identified(
             dropped.append(f"{label}[{index}]: not an object")
             continue
         external_id, title = text_or_none(item.get(id_key)), text_or_none(item.get(title_key))
+        if external_id is not None and "\x00" in external_id:  # as RawPosting stores it
+            external_id = external_id.replace("\x00", "") or None
         if external_id is None or title is None:
             dropped.append(f"{label}[{index}]: missing {id_key if external_id is None else 'title'}")
             continue
