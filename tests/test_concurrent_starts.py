@@ -10,12 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from pipeline.db import is_current, make_engine, open_database, session_factory
 from pipeline.models import CrawlRun, Posting
 from rolewatch.boardserver import BoardServer, Reply
 from rolewatch.demo_boards import board_before
+
+pytestmark = pytest.mark.faults
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTERS = 4

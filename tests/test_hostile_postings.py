@@ -34,6 +34,8 @@ from rolewatch.boardserver import BoardServer, Reply
 from rolewatch.demo_boards import board_before
 from tests.conftest import SmtpSink
 
+pytestmark = pytest.mark.faults
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = 1_000
 SEED = 20261202

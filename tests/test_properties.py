@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,8 @@ from pipeline.ingest import normalize_all
 from pipeline.normalize import MATERIAL_FIELDS, normalize
 from pipeline.raw import RawPosting
 from rolewatch.demo_boards import board_before
+
+pytestmark = pytest.mark.faults
 
 JOBS = board_before()["jobs"][:20]
 UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
