@@ -120,7 +120,9 @@ class BoardsSpider(scrapy.Spider):
         except Exception as error:  # e.g. the database refusing: this source fails, others go on
             log.exception("%s: cannot start its crawl", source.name)
             self.finished.add(source.name)
-            self.listener.source_failed(source.name, f"cannot start the crawl: {error}")
+            # A database error says what the database said, not the statement it refused.
+            said = getattr(error, "orig", None) or error
+            self.listener.source_failed(source.name, f"cannot start the crawl: {said}")
             return []
         board.known_listing = ingest.known_listing
         now = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a SQLite write waits for another process's (ROLEWATCH_SQLITE_BUSY_TIMEOUT, seconds).
+SQLITE_BUSY_TIMEOUT_MS = int(float(os.environ.get("ROLEWATCH_SQLITE_BUSY_TIMEOUT") or 30) * 1000)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

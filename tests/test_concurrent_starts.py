@@ -5,6 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -136,3 +137,40 @@ def test_one_job_on_two_sources_stored_at_once_is_linked_and_announced_once(
     # Every job has one original and one copy linked to it, whichever source was stored first.
     assert copies.count(None) == len(jobs)
     assert announced.count(True) == len(jobs)
+
+
+def test_a_database_locked_past_the_busy_timeout_is_one_clear_line_and_the_next_run_recovers(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    database = tmp_path / "rolewatch.db"
+    config = tmp_path / "rolewatch.yaml"
+    with BoardServer() as server:
+        server.set("/v1/boards/stripe/jobs", Reply(json.dumps(board_before()).encode()))
+        config.write_text(
+            f'database: "sqlite:///{database}"\n'
+            f"sources: [{{name: stripe, type: greenhouse, board: stripe, api_base: '{server.url}'}}]\n"
+            f"mail: {{transport: maildir, maildir: {tmp_path / 'mail'}}}\n"
+        )
+        open_database(f"sqlite:///{database}").dispose()
+        command = [sys.executable, "-m", "rolewatch", "run", "--config", str(config)]
+        env = {**os.environ, "ROLEWATCH_SQLITE_BUSY_TIMEOUT": "1"}
+        holder = sqlite3.connect(database, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another program holding the database
+        try:
+            locked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert locked.returncode == 1
+        assert "database is locked" in locked.stderr
+        assert "Traceback" not in locked.stderr and "[SQL:" not in locked.stderr, locked.stderr
+
+        recovered = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        assert recovered.returncode == 0, recovered.stderr[-2000:]
+    engine = open_database(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        statuses = session.execute(select(CrawlRun.status).order_by(CrawlRun.id)).scalars().all()
+    engine.dispose()
+    assert statuses[-1] == "complete"
