@@ -28,3 +28,9 @@ def owner_gone(owner: str) -> bool:
         return b"rolewatch" not in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+
+
+def crawling_elsewhere(owner: str | None) -> bool:
+    """True when `owner` is another process than this one and may still be crawling: its run
+    is not this process's to settle."""
+    return bool(owner) and owner != this_process() and not owner_gone(owner or "")

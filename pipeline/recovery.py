@@ -11,7 +11,7 @@ from sqlalchemy import select
 from config.schema import SourceConfig
 from pipeline.db import make_engine, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
-from pipeline.process import owner_gone, this_process
+from pipeline.process import crawling_elsewhere, owner_gone, this_process
 from pipeline.store import ensure_source
 
 INTERRUPTED = "crawl interrupted: the process crawling it ({owner}) ended without finishing it"
@@ -60,7 +60,7 @@ def fail_unfinished_crawls(
             for run in session.scalars(
                 select(CrawlRun).join(Source).where(Source.name.in_(names), CrawlRun.status == "running")
             ):
-                if run.owner and run.owner != this_process() and not owner_gone(run.owner):
+                if crawling_elsewhere(run.owner):
                     continue  # another live process's crawl of the source, not this one's
                 run.status, run.problems, run.finished_at = "failed", reason, now
                 failed += 1

@@ -23,7 +23,7 @@ from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
 from pipeline.normalize import MATERIAL_FIELDS
 from pipeline.normalize import Posting as NormalPosting
-from pipeline.process import owner_gone, this_process
+from pipeline.process import crawling_elsewhere, this_process
 
 BATCH_SIZE = 500
 
@@ -109,7 +109,7 @@ def begin_crawl_in(session: Session, source: SourceConfig) -> int:
             CrawlRun.source_id == row.id, CrawlRun.status == "running"
         )
     ):
-        if owner and owner != this_process() and not owner_gone(owner) and started > stale_before:
+        if crawling_elsewhere(owner) and started > stale_before:
             raise SourceBusy(f"{source.name}: {BUSY} by {owner} (crawl run {run_id})")
     session.execute(
         update(CrawlRun)
