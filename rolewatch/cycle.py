@@ -84,7 +84,7 @@ def send_due_digests(
 def settle_interrupted(config: Config) -> list[str]:
     """Settle the runs a killed rolewatch left "running" (see pipeline/recovery.py); with a
     queue, the runs the workers still crawl are not touched. Names the sources settled."""
-    open_database(config.database).dispose()
+    open_database(config.database).dispose()  # brings the schema up to date first
     keep: set[int] = set()
     if config.queue:
         import redis

@@ -22,7 +22,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from config.crontab import cron_trigger
 from config.loader import ConfigError, load_config
 from config.schema import Config, Recipient, SourceConfig, parse_duration
-from pipeline.db import open_database
 from rolewatch.cycle import (
     crawl_sources,
     is_source_due,
@@ -99,8 +98,8 @@ class Daemon:
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_reload)
-        open_database(self.config.database).dispose()  # migrate once, before jobs run in parallel
-        settle_interrupted(self.config)  # what a killed daemon left "running"
+        # Migrates once, before jobs run in parallel, and settles what a killed daemon left "running".
+        settle_interrupted(self.config)
         self._crawler.start()
         self.scheduler.start()
         self.schedule()
