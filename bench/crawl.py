@@ -217,17 +217,24 @@ def bench_size(
     return result
 
 
-def floor_steps(result: SizeResult, folder: Path, farm_process: FarmProcess, limits: Limits) -> None:
-    boards, postings = result.boards, result.postings
+def floor_fetch(boards: int, postings: int, farm_process: FarmProcess, limits: Limits) -> tuple[Step, Run]:
+    """The bare Scrapy spider fetching the first `boards` farm boards under `limits`."""
     fetch_command = [
         PYTHON, "-m", "bench.floor", "fetch", "--boards", str(boards), "--port", str(farm_process.port),
         "--concurrency", str(limits.concurrency), "--per-host", str(limits.per_host),
         "--delay", str(limits.delay),
     ] + (["--autothrottle"] if limits.autothrottle else [])  # fmt: skip
     fetch, outcome = measured("floor fetch", fetch_command, postings, farm_process, boards)
+    responses = last_json(outcome).get("responses")
+    if responses != boards:
+        fetch.problems.append(f"the spider saw {responses} responses, expected {boards}")
+    return fetch, outcome
+
+
+def floor_steps(result: SizeResult, folder: Path, farm_process: FarmProcess, limits: Limits) -> None:
+    boards, postings = result.boards, result.postings
+    fetch, outcome = floor_fetch(boards, postings, farm_process, limits)
     spider = last_json(outcome)
-    if spider.get("responses") != boards:
-        fetch.problems.append(f"the spider saw {spider.get('responses')} responses, expected {boards}")
     # The step's wall time includes starting Python and Scrapy, as rolewatch's steps do.
     result.notes.append(
         f"floor spider: {spider.get('bytes', 0) / 1e6:,.1f} MB in {spider.get('responses', 0):,} "

@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.crawl import FarmProcess, Limits, Step, check_crawls, farm, last_json, measured, write_config
+from bench.crawl import FarmProcess, Limits, Step, check_crawls, farm, floor_fetch, measured, write_config
 from bench.farm import farm_postings
-from bench.measure import PYTHON, ROLEWATCH, _high_water_kib
+from bench.measure import ROLEWATCH, _high_water_kib
 
 POSTGRES = os.environ.get("ROLEWATCH_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 QUEUE = os.environ.get("ROLEWATCH_BENCH_QUEUE", "redis://127.0.0.1:6379/14")
@@ -150,14 +150,7 @@ def bench_workers(boards: int, counts: list[int], limits: Limits) -> list[Worker
     print(f"workers: {boards:,} boards, {postings:,} postings", file=sys.stderr, flush=True)
     with farm(boards) as farm_process, tempfile.TemporaryDirectory(prefix="rolewatch-bench-") as name:
         folder = Path(name)
-        fetch_command = [
-            PYTHON, "-m", "bench.floor", "fetch", "--boards", str(boards), "--port", str(farm_process.port),
-            "--concurrency", str(limits.concurrency), "--per-host", str(limits.per_host),
-            "--delay", str(limits.delay),
-        ] + (["--autothrottle"] if limits.autothrottle else [])  # fmt: skip
-        fetch, outcome = measured("floor fetch", fetch_command, postings, farm_process, boards)
-        if last_json(outcome).get("responses") != boards:
-            fetch.problems.append(f"the spider saw {last_json(outcome).get('responses')} responses")
+        fetch, _ = floor_fetch(boards, postings, farm_process, limits)
         rows.append(WorkersRow("floor fetch (bare Scrapy)", fetch, None))
 
         with schema() as database:
