@@ -35,7 +35,27 @@ from tests.conftest import SmtpSink
 SEED_TITLE = "Backend Engineer, Core Technology"
 
 
-def config_for(database_url: str, port: int, extra_smtp: str = "", starttls: bool = False) -> Config:
+# One watch, matched by one posting of the Stripe board.
+INFRA_REMOTE = """\
+watches:
+  - name: infra-remote
+    extends: infrastructure
+    workplace: [remote, hybrid]
+    min_salary: {amount: 150000, currency: USD}
+recipients:
+  - email: me@example.com
+    watches: [infra-remote]
+"""
+# Every posting, each mailed as news (no backfill summary): a large digest.
+EVERYTHING = """\
+watches: [{name: everything}]
+recipients: [{email: me@example.com, watches: [everything], backfill: full}]
+"""
+
+
+def config_for(
+    database_url: str, port: int, extra_smtp: str = "", starttls: bool = False, rules: str = INFRA_REMOTE
+) -> Config:
     return parse_config(
         f"""
 database: "{database_url}"
@@ -45,15 +65,8 @@ mail:
   smtp: {{host: 127.0.0.1, port: {port}, starttls: {str(starttls).lower()}, timeout: 5{extra_smtp}}}
 sources:
   - {{name: stripe, type: greenhouse, board: stripe}}
-watches:
-  - name: infra-remote
-    extends: infrastructure
-    workplace: [remote, hybrid]
-    min_salary: {{amount: 150000, currency: USD}}
-recipients:
-  - email: me@example.com
-    watches: [infra-remote]
-""",
+"""
+        + rules,
         "test.yaml",
     )
 
@@ -371,28 +384,12 @@ def test_dry_run_shows_waiting_items_and_when_a_cron_digest_goes(
     assert not (tmp_path / "mail").exists()
 
 
-def _all_new_config(database_url: str, port: int) -> Config:
-    return parse_config(
-        f"""
-database: "{database_url}"
-mail:
-  transport: smtp
-  from: "rolewatch <alerts@example.com>"
-  smtp: {{host: 127.0.0.1, port: {port}, starttls: false}}
-sources: [{{name: stripe, type: greenhouse, board: stripe}}]
-watches: [{{name: everything}}]
-recipients: [{{email: me@example.com, watches: [everything], backfill: full}}]
-""",
-        "test.yaml",
-    )
-
-
 def test_a_digest_too_large_for_the_server_goes_out_in_parts_each_item_once(
     sessions: sessionmaker[Session], database_url: str, smtp_factory: Callable[..., tuple[Any, SmtpSink]]
 ) -> None:
     limit = 250_000  # announced as SIZE; aiosmtpd answers 552 to a larger message
     controller, sink = smtp_factory(data_size_limit=limit)
-    config = _all_new_config(database_url, controller.port)
+    config = config_for(database_url, controller.port, rules=EVERYTHING)
     crawl(sessions, config, board_before())
     jobs = len(board_before()["jobs"])
 
@@ -437,7 +434,7 @@ def test_a_full_mailbox_is_not_taken_for_a_message_too_large(
     sessions: sessionmaker[Session], database_url: str, smtp_factory: Callable[..., tuple[Any, SmtpSink]]
 ) -> None:
     refusing, _ = smtp_factory(RefusingSink("552 5.2.2 mailbox full"))
-    config = _all_new_config(database_url, refusing.port)
+    config = config_for(database_url, refusing.port, rules=EVERYTHING)
     crawl(sessions, config, board_before())
     (report,) = send_digests(sessions, config, SmtpTransport(config.mail)).reports
     assert report.status == "failed"
