@@ -162,16 +162,17 @@ def describe(queue: redis.Redis) -> str:
     return "\n".join(lines)
 
 
+def rolewatch(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rolewatch", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def queue_status(config: Path) -> dict[str, Any]:
     """The queue's line of `rolewatch status --json`."""
-    shown = subprocess.run(
-        [sys.executable, "-m", "rolewatch", "status", "--json", "--config", str(config)],
-        cwd=ROOT,
-        capture_output=True,
-        timeout=60,
-    )
-    assert shown.returncode == 0, shown.stderr.decode()[-2000:]
-    lines = [json.loads(line) for line in shown.stdout.decode().splitlines()]
+    shown = rolewatch("status", "--json", "--config", str(config))
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    lines = [json.loads(line) for line in shown.stdout.splitlines()]
     return next(line for line in lines if "queue" in line)
 
 
@@ -199,13 +200,7 @@ def test_status_shows_the_queue_its_sources_and_workers(tmp_path: Path, schemas:
             ("alive-worker", "alive", 0),
             ("silent-worker", "silent", 1),
         ]
-        table = subprocess.run(
-            [sys.executable, "-m", "rolewatch", "status", "--config", str(path)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        table = rolewatch("status", "--config", str(path))
         assert table.returncode == 0, table.stderr
         assert f"queue {QUEUE}: 2 requests waiting, 2 sources in flight" in table.stdout
         rows = [line.split() for line in table.stdout.splitlines()]
@@ -220,13 +215,7 @@ def test_status_shows_the_queue_its_sources_and_workers(tmp_path: Path, schemas:
 def test_status_says_when_the_queue_cannot_be_reached(tmp_path: Path, schemas: list[str]) -> None:
     path = write_config(tmp_path, "away", schemas[0], "http://127.0.0.1:9", "redis://127.0.0.1:9/0")
     open_database(schemas[0]).dispose()
-    shown = subprocess.run(
-        [sys.executable, "-m", "rolewatch", "status", "--config", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    shown = rolewatch("status", "--config", str(path))
     assert shown.returncode == 1
     assert "error: queue redis://127.0.0.1:9/0: Error" in shown.stderr, shown.stderr
     assert "Traceback" not in shown.stderr
@@ -328,13 +317,8 @@ def test_three_workers_one_killed_crawl_every_board_once_as_one_process_does(
             assert (fleet["versions"], fleet["outbox"]) == (alone["versions"], alone["outbox"])
 
             # Unchanged boards, crawled again through the (two remaining) workers: nothing stored.
-            second = subprocess.run(
-                [sys.executable, "-m", "rolewatch", "crawl", "--json", "--config", str(fleet_config)],
-                cwd=ROOT,
-                capture_output=True,
-                timeout=300,
-            )
-            assert second.returncode == 0, second.stderr.decode()[-3000:]
+            second = rolewatch("crawl", "--json", "--config", str(fleet_config), timeout=300)
+            assert second.returncode == 0, second.stderr[-3000:]
             again = stored(fleet_db)
             assert (again["versions"], again["events"], again["postings"]) == (
                 fleet["versions"],
