@@ -339,7 +339,8 @@ def _hold_linking_lock(session: Session, run_id: int) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_LINKING_LOCK_KEY)))
     else:
-        claim = update(CrawlRun).where(CrawlRun.id == run_id).values(id=CrawlRun.id)
+        # A column no key refers to: rewriting the id would check every table that refers to it.
+        claim = update(CrawlRun).where(CrawlRun.id == run_id).values(seen=CrawlRun.seen)
         session.execute(claim.execution_options(synchronize_session=False))
 
 
