@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 from config.schema import MinSalary, SourceConfig, WatchRule
+from config.watches import resolve
 from crawler.extract.greenhouse import extract_greenhouse
-from notifier.rules import RuleSet, resolve
+from notifier.rules import RuleSet
 from pipeline.db import open_database, session_factory
 from pipeline.ingest import Ingest, normalize_all
 from pipeline.normalize import normalize

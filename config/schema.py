@@ -11,26 +11,55 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from config.crontab import cron_trigger
+from config.families import FAMILIES, known_family
+from config.watches import resolve_all
 
-SourceType = Literal[
-    "greenhouse",
-    "lever",
-    "ashby",
-    "smartrecruiters",
-    "workable",
-    "recruitee",
-    "workday",
-    "jsonld",
-    "selectors",
-]
 EventType = Literal["new", "changed", "closed", "reopened"]
 Workplace = Literal["remote", "hybrid", "onsite"]
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def format_duration(value: timedelta) -> str:
+    """The way people write it: 7200 seconds is "2h", 90 seconds "90s"."""
+    seconds = int(value.total_seconds())
+    for unit in ("d", "h", "m"):
+        if seconds and seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str):
+        if not _DURATION.match(value):
+            raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
+        return parse_duration(value)
+    return value
+
+
+# Written "30s", "15m", "2h" or "1d"; parsed once, when the config loads, and written back the
+# same way (a config crosses to crawl processes as JSON).
+Duration = Annotated[timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str)]
 
 
 class Strict(BaseModel):
@@ -48,17 +77,10 @@ def _valid_cron(value: str | None, timezone: str) -> None:
 class Schedule(Strict):
     """When a source is crawled: `{every: 2h}` or `{cron: "0 */2 * * *"}`."""
 
-    every: str | None = None
+    every: Duration | None = None
     cron: str | None = None
     timezone: str = "UTC"
-    jitter: str | None = None
-
-    @field_validator("every", "jitter")
-    @classmethod
-    def _duration(cls, value: str | None) -> str | None:
-        if value is not None and not _DURATION.match(value):
-            raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
-        return value
+    jitter: Duration | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> Schedule:
@@ -67,16 +89,11 @@ class Schedule(Strict):
         _valid_cron(self.cron, self.timezone)
         return self
 
-    @property
-    def interval(self) -> timedelta | None:
-        return parse_duration(self.every) if self.every else None
-
-
-def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"not a duration: {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    def __str__(self) -> str:
+        jitter = f" (jitter {format_duration(self.jitter)})" if self.jitter else ""
+        when = f"every {format_duration(self.every)}" if self.every else f"cron {self.cron!r}"
+        zone = f" {self.timezone}" if self.cron and self.timezone != "UTC" else ""
+        return f"{when}{zone}{jitter}"
 
 
 class SmtpSettings(Strict):
@@ -152,16 +169,16 @@ def selector_query(value: str) -> tuple[Literal["css", "xpath"], str]:
 
 class SourceConfig(Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-    type: SourceType
+    type: Annotated[str, AfterValidator(known_family)]
     board: str | None = None
     company: str | None = None
     urls: list[str] = []
-    schedule: Schedule = Schedule(every="2h")
+    schedule: Schedule = Schedule(every=timedelta(hours=2))
     api_base: str | None = None
     # Consecutive complete crawls a posting must be missing from before it is closed.
     close_after_missing: Annotated[int, Field(ge=1)] = 2
     max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.5
-    timeout: str = "15m"
+    timeout: Duration = timedelta(minutes=15)
     # jsonld / selectors: regexes for links to follow from `urls` (and links to skip).
     follow: list[str] = []
     deny: list[str] = []
@@ -192,7 +209,7 @@ class SourceConfig(Strict):
 
     @model_validator(mode="after")
     def _needs_board(self) -> SourceConfig:
-        if self.type in ("jsonld", "selectors"):
+        if FAMILIES[self.type].needs == "urls":
             if not self.urls:
                 raise ValueError(f"a '{self.type}' source needs 'urls'")
         elif not self.board:
@@ -253,6 +270,12 @@ class DigestSchedule(Strict):
     cron: str | None = None
     timezone: str = "UTC"
 
+    def __str__(self) -> str:
+        if self.immediate:
+            return "as soon as there is news"
+        zone = f" {self.timezone}" if self.timezone != "UTC" else ""
+        return f"cron {self.cron!r}{zone}"
+
     @model_validator(mode="after")
     def _one_of(self) -> DigestSchedule:
         if self.immediate == (self.cron is not None):
@@ -302,6 +325,11 @@ class Config(Strict):
     sources: list[SourceConfig] = []
     watches: list[WatchRule] = []
     recipients: list[Recipient] = []
+
+    @field_validator("watches")
+    @classmethod
+    def _resolved(cls, watches: list[WatchRule]) -> list[WatchRule]:
+        return resolve_all(watches)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

@@ -27,7 +27,7 @@ from scrapy.utils.asyncio import sleep
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from config.schema import SourceConfig, parse_duration
+from config.schema import SourceConfig, format_duration
 from crawler.boards.base import Board
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
@@ -126,7 +126,7 @@ class BoardsSpider(scrapy.Spider):
             return []
         board.known_listing = ingest.known_listing
         now = time.monotonic()
-        budget = parse_duration(source.timeout).total_seconds()
+        budget = source.timeout.total_seconds()
         crawl = SourceCrawl(board, ingest, started=now, deadline=now + budget)
         self.active[source.name] = crawl
         requests = list(self._route(crawl, board.start, source.name, counted=False))
@@ -243,7 +243,7 @@ class BoardsSpider(scrapy.Spider):
     def _cut_overdue(self) -> None:
         now = time.monotonic()
         for crawl in [crawl for crawl in self.active.values() if now >= crawl.deadline]:
-            budget = crawl.board.source.timeout
+            budget = format_duration(crawl.board.source.timeout)
             self._finish(crawl, f"crawl ended early: its time budget ({budget}) ran out")
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:

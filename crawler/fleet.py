@@ -46,7 +46,7 @@ from scrapy_redis.queue import PriorityQueue
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from config.schema import SourceConfig, parse_duration
+from config.schema import SourceConfig, format_duration
 from crawler.boards.base import Board
 from crawler.crawl import CALLBACK, ERRBACK, board_outputs, routing_meta, url_too_long, verdict_of
 from crawler.middlewares import SOURCE
@@ -363,7 +363,7 @@ def start_source(fleet: Fleet, source: SourceConfig, run_id: int, url_limit: int
     """The scheduler's side: a source's first requests go to the queue, its state to Redis."""
     board = board_for(source)
     now = time.time()
-    state = SharedSource(run_id, board, now, now + parse_duration(source.timeout).total_seconds())
+    state = SharedSource(run_id, board, now, now + source.timeout.total_seconds())
     requests = [
         tracked for request in board.start() if (tracked := fleet.track(state, request, url_limit, timeout))
     ]
@@ -527,7 +527,7 @@ class FleetSpider(scrapy.Spider):
 
 
 def budget_cut(source: SourceConfig) -> str:
-    return f"crawl ended early: its time budget ({source.timeout}) ran out"
+    return f"crawl ended early: its time budget ({format_duration(source.timeout)}) ran out"
 
 
 class FleetGateMiddleware:

@@ -1,42 +1,26 @@
-"""Board readers by the `type:` users write in YAML."""
+"""Board readers by the `type:` users write in YAML (the families are listed in `config.families`)."""
 
 from __future__ import annotations
 
-from config.schema import SourceConfig
-from crawler.boards.ashby import AshbyBoard
-from crawler.boards.base import Board
-from crawler.boards.greenhouse import GreenhouseBoard
-from crawler.boards.jsonld import JsonLdBoard
-from crawler.boards.lever import LeverBoard
-from crawler.boards.recruitee import RecruiteeBoard
-from crawler.boards.selectors import SelectorsBoard
-from crawler.boards.smartrecruiters import SmartRecruitersBoard
-from crawler.boards.workable import WorkableBoard
-from crawler.boards.workday import WorkdayBoard
+from functools import cache
+from importlib import import_module
 
-BOARDS: dict[str, type[Board]] = {
-    board.name: board
-    for board in (
-        GreenhouseBoard,
-        LeverBoard,
-        AshbyBoard,
-        RecruiteeBoard,
-        WorkableBoard,
-        SmartRecruitersBoard,
-        WorkdayBoard,
-        JsonLdBoard,
-        SelectorsBoard,
-    )
-}
+from config.families import FAMILIES
+from config.schema import SourceConfig
+from crawler.boards.base import Board
+
+
+@cache
+def reader(family: str) -> type[Board]:
+    module, _, name = FAMILIES[family].reader.partition(":")
+    board: type[Board] = getattr(import_module(module), name)
+    return board
 
 
 def board_for(source: SourceConfig) -> Board:
-    try:
-        return BOARDS[source.type](source)
-    except KeyError:
-        raise NotImplementedError(f"no board reader for source type {source.type!r} yet") from None
+    return reader(source.type)(source)
 
 
 def listing_url(source: SourceConfig) -> str:
     """Where a source's listing lives, for `rolewatch check`."""
-    return BOARDS[source.type].listing_url(source)
+    return reader(source.type).listing_url(source)

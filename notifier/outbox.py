@@ -10,7 +10,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
-from notifier.rules import RuleSet, event_wanted, resolve
+from notifier.rules import RuleSet, event_wanted
 from pipeline.models import OutboxItem, Posting, Source
 from pipeline.store import EventHook, EventRecord
 
@@ -23,7 +23,7 @@ def outbox_hook(config: Config) -> EventHook:
     another of its open postings: those whose watches are limited to the copy's source.
     """
     followed = {name for recipient in config.recipients for name in recipient.watches}
-    watches = {watch.name: resolve(watch, config) for watch in config.watches if watch.name in followed}
+    watches = {watch.name: watch for watch in config.watches if watch.name in followed}
     rules = RuleSet(watches.values())
 
     def matching(data: dict[str, Any], source: str | None) -> set[str]:

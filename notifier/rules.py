@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from config.presets import PRESETS
-from config.schema import Config, WatchRule
+from config.schema import WatchRule
 from notifier.matcher import LOCATION_ALIASES, Match, RuleSet, location_aliases
 from notifier.textscan import term_pattern
 
@@ -18,14 +17,8 @@ __all__ = [
     "found_terms",
     "location_aliases",
     "match_posting",
-    "resolve",
     "term_pattern",
 ]
-
-_LIST_KEYS = (
-    "any", "all", "none", "title_any", "title_none", "workplace", "companies", "sources", "locations",
-    "changed_fields",
-)  # fmt: skip
 
 # Diff keys grouped under the names people use in `changed_fields`.
 FIELD_GROUPS = {
@@ -33,27 +26,6 @@ FIELD_GROUPS = {
     "location": {"locations"},
     "locations": {"locations"},
 }
-
-
-def resolve(rule: WatchRule, config: Config | None = None) -> WatchRule:
-    """The rule with its `extends:` chain (presets or other watches) merged in."""
-    if not rule.extends:
-        return rule
-    if rule.extends in PRESETS:
-        base = WatchRule(name=rule.extends, **PRESETS[rule.extends])
-    elif config is not None:
-        base = resolve(config.watch(rule.extends), config)
-    else:
-        raise KeyError(rule.extends)
-    # Defaults never override the base: a config round-tripped through JSON has every key set.
-    given = rule.model_dump(exclude_defaults=True, exclude={"extends"})
-    merged = base.model_dump(exclude_defaults=True, exclude={"name"})
-    for key, value in given.items():
-        if key in _LIST_KEYS:
-            merged[key] = list(dict.fromkeys([*merged.get(key, []), *value]))
-        else:
-            merged[key] = value
-    return WatchRule(**merged)
 
 
 def found_terms(terms: Iterable[str], text: str) -> list[str]:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.schema import SourceConfig, parse_duration
+from config.schema import SourceConfig
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
@@ -103,7 +103,7 @@ def begin_crawl_in(session: Session, source: SourceConfig) -> int:
     crawls of one source never store it at once."""
     row = ensure_source(session, source, lock=True)  # serializes beginnings of one source
     now = utcnow()
-    stale_before = now - parse_duration(source.timeout) - BUSY_GRACE
+    stale_before = now - source.timeout - BUSY_GRACE
     for run_id, owner, started in session.execute(
         select(CrawlRun.id, CrawlRun.owner, CrawlRun.started_at).where(
             CrawlRun.source_id == row.id, CrawlRun.status == "running"

@@ -55,7 +55,6 @@ def demo(folder: str) -> None:
 def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
     """Validate a config and show what would be crawled and who gets what."""
     from crawler.registry import listing_url
-    from notifier.rules import resolve
 
     config = load(config_path)
     sources = [
@@ -75,8 +74,6 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
         }
         for r in config.recipients
     ]
-    for watch in config.watches:
-        resolve(watch, config)
     explained = _explain(config, explain_ref) if explain_ref else None
     if as_json:
         report = {"ok": True, "sources": sources, "recipients": recipients}
@@ -85,10 +82,11 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
     click.echo(f"{config_path}: OK")
     click.echo(f"database: {config.database}")
     click.echo(f"mail: {config.mail.transport}")
-    for s in sources:
-        click.echo(f"source {s['name']} ({s['type']}): {s['url']}  every {s['schedule']}")
-    for r in recipients:
-        click.echo(f"recipient {r['email']}: watches {', '.join(r['watches'])}; digest {r['digest']}")
+    for source, s in zip(config.sources, sources, strict=True):
+        click.echo(f"source {s['name']} ({s['type']}): {s['url']}  {source.schedule}")
+    for recipient in config.recipients:
+        watches = ", ".join(recipient.watches)
+        click.echo(f"recipient {recipient.email}: watches {watches}; digest {recipient.digest}")
     if explained:
         _print_explanation(explained)
 

@@ -27,7 +27,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.schema import Config, SourceConfig, parse_duration
+from config.schema import Config, SourceConfig
 from pipeline.models import utcnow
 from pipeline.store import BUSY
 
@@ -68,7 +68,7 @@ def crawl_in_subprocess(
     if not sources:
         return []
     grace = float(os.environ.get(KILL_GRACE_ENV) or DEFAULT_KILL_GRACE)
-    stall_limit = max(parse_duration(source.timeout).total_seconds() for source in sources) + grace
+    stall_limit = max(source.timeout.total_seconds() for source in sources) + grace
     started_at = utcnow()
     child = subprocess.Popen(
         [sys.executable, "-m", "rolewatch.crawling"],

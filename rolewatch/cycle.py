@@ -129,9 +129,9 @@ def is_source_due(source: SourceConfig, last_started: datetime | None, now: date
     if last_started is None:
         return True
     schedule = source.schedule
-    if schedule.interval is not None:
+    if schedule.every is not None:
         # A little slack, so a cron run every 2h does not skip a source crawled 2h minus 1s ago.
-        return now >= last_started + schedule.interval - timedelta(seconds=30)
+        return now >= last_started + schedule.every - timedelta(seconds=30)
     assert schedule.cron is not None
     trigger = cron_trigger(schedule.cron, schedule.timezone)
     fire = trigger.get_next_fire_time(None, last_started + timedelta(seconds=1))

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from config.crontab import cron_trigger
 from config.loader import ConfigError, load_config
-from config.schema import Config, Recipient, SourceConfig, parse_duration
+from config.schema import Config, Recipient, SourceConfig
 from rolewatch.cycle import (
     crawl_sources,
     is_source_due,
@@ -45,9 +45,9 @@ GATHER_SECONDS = 1.0
 
 def source_trigger(source: SourceConfig) -> BaseTrigger:
     schedule = source.schedule
-    jitter = int(parse_duration(schedule.jitter).total_seconds()) if schedule.jitter else None
-    if schedule.interval is not None:
-        return IntervalTrigger(seconds=schedule.interval.total_seconds(), timezone=UTC, jitter=jitter)
+    jitter = int(schedule.jitter.total_seconds()) if schedule.jitter else None
+    if schedule.every is not None:
+        return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC, jitter=jitter)
     assert schedule.cron is not None
     trigger = cron_trigger(schedule.cron, schedule.timezone)
     trigger.jitter = jitter
@@ -66,8 +66,8 @@ def first_run(source: SourceConfig, last_started: datetime | None, now: datetime
     last crawl started; None to let a cron trigger pick its next time."""
     if is_source_due(source, last_started, now):
         return now
-    if source.schedule.interval is not None and last_started is not None:
-        return last_started + source.schedule.interval
+    if source.schedule.every is not None and last_started is not None:
+        return last_started + source.schedule.every
     return None
 
 

@@ -161,10 +161,10 @@ def explain_posting(session: Session, config: Config, posting: Posting) -> dict[
     Events are left out: this answers "is it the kind of posting I asked for?" for the posting
     as it stands; which events of it get mailed is the rule's `events` setting.
     """
-    from notifier.rules import RuleSet, resolve
+    from notifier.rules import RuleSet
 
     version = posting.versions[-1]
-    rules = RuleSet(resolve(watch, config) for watch in config.watches)
+    rules = RuleSet(config.watches)
     explained = dict(
         zip(
             [rule.name for rule in rules.rules], rules.explain(version.data, posting.source.name), strict=True

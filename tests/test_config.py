@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from config.loader import ConfigError, load_config, parse_config
+from config.schema import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "rolewatch.example.yaml"
@@ -50,7 +51,10 @@ watches:
     min_salary: {amount: lots}
 """
     found = problems(text)
-    assert found[0].startswith("bad.yaml:3:5: sources[0].type: Input should be 'greenhouse'")
+    assert found[0] == (
+        "bad.yaml:3:5: sources[0].type: unknown source type 'greenhose'; expected one of "
+        "greenhouse, lever, ashby, smartrecruiters, workable, recruitee, workday, jsonld, selectors"
+    )
     assert found[1] == "bad.yaml:5:5: sources[1]: a 'lever' source needs 'board' (the board/company token)"
     assert found[2].startswith("bad.yaml:9:18: watches[0].min_salary.amount: Input should be a valid number")
     assert len(found) == 3
@@ -150,3 +154,21 @@ def test_a_config_that_is_not_utf8_is_an_error_at_its_byte(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as raised:
         load_config(path)
     assert raised.value.problems == [f"{path}:2:11: the config is not UTF-8 text (byte 0xff here)"]
+
+
+def test_watches_are_resolved_when_the_config_loads() -> None:
+    text = """\
+sources: [{name: s, type: greenhouse, board: s}]
+watches:
+  - {name: remote-infra, extends: infra, workplace: [remote]}
+  - {name: infra, extends: infrastructure, none: [intern]}
+"""
+    config = parse_config(text, "ok.yaml", env={})
+    remote, infra = config.watches
+    assert infra.topic is not None and "kubernetes" in infra.topic.text and "engineer" in infra.title_any
+    assert infra.none == ["intern"]
+    assert remote.topic == infra.topic and remote.title_any == infra.title_any
+    assert remote.none == ["intern"] and remote.workplace == ["remote"]
+    assert (remote.extends, infra.extends) == ("infra", "infrastructure")
+    # Validated again (as crawl processes do, from JSON), the chain is not merged twice.
+    assert Config.model_validate(config.model_dump(mode="json", by_alias=True)) == config

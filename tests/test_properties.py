@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.schema import WatchRule
+from config.watches import resolve
 from crawler.extract.greenhouse import extract_greenhouse
 from crawler.jsontext import loads_forgiving
 from notifier.matcher import RuleSet
-from notifier.rules import resolve
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash
 from pipeline.ingest import normalize_all

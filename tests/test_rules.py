@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from config.schema import WatchRule
+from config.watches import resolve
 from crawler.extract.greenhouse import extract_greenhouse
-from notifier.rules import event_wanted, match_posting, resolve, term_pattern
+from notifier.rules import event_wanted, match_posting, term_pattern
 from pipeline.normalize import normalize
 from rolewatch.demo_boards import SEED_JOB_ID, board_before
 
