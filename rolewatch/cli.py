@@ -19,6 +19,7 @@ from rolewatch.cli_support import (
     database_session,
     friendly_errors,
     load,
+    redact_url,
 )
 
 
@@ -80,7 +81,9 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
         click.echo(json.dumps(report | ({"explain": explained} if explained else {})))
         return
     click.echo(f"{config_path}: OK")
-    click.echo(f"database: {config.database}")
+    click.echo(f"database: {redact_url(config.database)}")
+    if config.queue:
+        click.echo(f"queue: {redact_url(config.queue)}")
     click.echo(f"mail: {config.mail.transport}")
     for source, s in zip(config.sources, sources, strict=True):
         click.echo(f"source {s['name']} ({s['type']}): {s['url']}  {source.schedule}")

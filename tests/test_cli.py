@@ -6,6 +6,7 @@ import json
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -49,6 +50,27 @@ def test_check_lists_sources_with_family_and_url_and_recipients() -> None:
         main, ["check", "--json", "--config", str(ROOT / "config" / "rolewatch.example.yaml")]
     )
     assert json.loads(as_json.output)["sources"][0]["type"] == "greenhouse"
+
+
+def test_secrets_never_reach_check_output_or_its_log(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("ROLEWATCH_SMTP_PASSWORD", "smtp-hunter2")
+    monkeypatch.setenv("DB_PASSWORD", "db-hunter2")
+    config = tmp_path / "rolewatch.yaml"
+    config.write_text(
+        "database: postgresql://rolewatch:${DB_PASSWORD}@127.0.0.1:5432/jobs\n"
+        "queue: redis://:queue-hunter2@127.0.0.1:6379/0\n"
+        "mail:\n  transport: smtp\n"
+        "  smtp: {host: 127.0.0.1, username: me, password_env: ROLEWATCH_SMTP_PASSWORD}\n"
+        "sources: [{name: s, type: greenhouse, board: s}]\n"
+    )
+    outputs = []
+    for command in (["-vv", "check"], ["check", "--json"]):
+        result = CliRunner().invoke(main, [*command, "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert not [output for output in outputs if "hunter2" in output]
+    assert "database: postgresql://rolewatch:***@127.0.0.1:5432/jobs" in outputs[0]
+    assert "queue: redis://:***@127.0.0.1:6379/0" in outputs[0]
 
 
 def read_mail(path: Path) -> EmailMessage:
