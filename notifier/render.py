@@ -46,6 +46,16 @@ class Entry:
     # Links to the same job on other sources.
     also_at: list[str] = field(default_factory=list)
 
+    @property
+    def where(self) -> str:
+        """Place and workplace on one line ("Seattle, WA · remote"); empty when neither is known."""
+        return " · ".join(part for part in ("; ".join(self.locations), ", ".join(self.workplace)) if part)
+
+    @property
+    def salary_changed(self) -> bool:
+        # The change line shows the pay old → new; the current pay alone would repeat it.
+        return any(change["field"] == "Salary" for change in self.changes)
+
 
 @dataclass
 class DigestView:
@@ -61,6 +71,12 @@ class DigestView:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def watches(self) -> list[str]:
+        """Every watch named in the digest, for the footer."""
+        entries = [entry for _, listed in self.companies for entry in listed] + self.backfill
+        return sorted({name for entry in entries for name in entry.watches}, key=str.casefold)
 
     @property
     def backfill_more(self) -> int:
