@@ -11,6 +11,7 @@ from typing import Any
 import css_inline
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from notifier.wording import changed_sentences, only_figures
 from pipeline.salary import PERIODS_PER_YEAR, salary_top
 
 EVENT_ORDER = {"new": 0, "reopened": 1, "changed": 2, "closed": 3}
@@ -131,7 +132,7 @@ def describe_changes(diff: dict[str, Any] | None, data: dict[str, Any]) -> list[
     """
     if not diff:
         return []
-    changes = []
+    changes: list[dict[str, Any]] = []
     if any(key.startswith("salary_") for key in diff):
         current = {key: value for key, value in data.items() if key.startswith("salary_")}
         old = current | {key: c["old"] for key, c in diff.items() if key.startswith("salary_")}
@@ -142,7 +143,11 @@ def describe_changes(diff: dict[str, Any] | None, data: dict[str, Any]) -> list[
             continue
         label = FIELD_LABELS.get(key, key)
         if key == "description":
-            changes.append({"field": label, "lines": change.get("lines", [])[:40]})
+            sentences = changed_sentences(change.get("lines", []))
+            pay_changed = any(key.startswith("salary_") for key in diff)
+            # The pay line above already says it when only the text's pay figures changed.
+            if sentences and not (pay_changed and only_figures(sentences)):
+                changes.append({"field": label, "sentences": sentences})
         else:
             changes.append({"field": label, "old": _show(change["old"]), "new": _show(change["new"])})
     return changes

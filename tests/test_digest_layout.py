@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from notifier.render import build_view, render
+from pipeline.diff import description_diff
 
 PAY = {"salary_min": 180000.0, "salary_max": 250000.0, "salary_currency": "USD", "salary_period": "year"}
 
@@ -70,3 +71,29 @@ def test_the_footer_names_the_watches_behind_a_signature_separator() -> None:
     assert "for the watches infra, remote-infra." in html
     only_backfill = build_view("me@example.com", ROWS[3:], backfill="summary")
     assert "follows the watch remote-infra." in render(only_backfill)[0]
+
+
+def described(old: str, new: str, **diff: Any) -> dict[str, Any]:
+    change = {"description": {"lines": description_diff(old, new)}, **diff}
+    return row("changed", "Storage Engineer", ["infra"], diff=change, **PAY)
+
+
+def test_a_changed_description_shows_its_changed_sentences_with_the_changed_words_marked() -> None:
+    old = "You will run Kafka.\nWe use Go and Rust. Our team is in Seattle. Benefits include equity."
+    new = "You will run Kafka.\nWe use Go and Zig. Our team is in Seattle. Benefits include equity and a car."
+    text, html = render(build_view("me@example.com", [described(old, new)]))
+    assert "    We use Go and [-Rust.-] {+Zig.+}\n" in text
+    assert "    Benefits include [-equity.-] {+equity and a car.+}\n" in text
+    assert "Our team is in Seattle" not in text and "@@" not in text
+    assert '<del class="old"' in html and ">Rust.</del>" in html and ">Zig.</ins>" in html
+
+
+def test_a_description_change_that_only_repeats_the_pay_change_is_left_out() -> None:
+    old = "The base salary range is $230,000 - $250,000. Benefits include equity."
+    new = "The base salary range is $180,000 - $250,000. Benefits include equity."
+    pay = {"salary_min": {"old": 230000.0, "new": 180000.0}}
+    text, html = render(build_view("me@example.com", [described(old, new, **pay)]))
+    assert "Salary: $230,000 – $250,000 per year -> $180,000 – $250,000 per year" in text
+    assert "Description" not in text and "Description" not in html
+    # Without a pay change the same figures are news, and shown.
+    assert "[-$230,000-] {+$180,000+}" in render(build_view("me@example.com", [described(old, new)]))[0]
