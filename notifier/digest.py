@@ -199,7 +199,7 @@ def _deliver(
         digest = session.get_one(Digest, digest_id)
         view = digest_view(session, digest, config)
     try:
-        message = compose(config, digest, view)
+        message = compose(config, digest, view, sent_at=utcnow())
         where = transport.send(message, [digest.recipient])
     except DeliveryError as error:
         if error.too_large and (later := _split(sessions, digest_id, config.mail.from_)) is not None:
@@ -319,17 +319,22 @@ def digest_view(session: Session, digest: Digest, config: Config | None = None) 
     return build_view(digest.recipient, rows, settings.backfill, settings.backfill_top)
 
 
-def compose(config: Config, digest: Digest, view: DigestView) -> EmailMessage:
+def compose(config: Config, digest: Digest, view: DigestView, sent_at: datetime) -> EmailMessage:
+    """The digest as a message. Its Date is when it is sent (a retry says when it was retried);
+    its Message-ID stays the digest's own."""
     text, html = render(view, environment(config.mail.templates))
     message = EmailMessage()
     message["Subject"] = header_safe(f"{config.mail.subject_prefix} {subject_line(view)}")
     message["From"] = header_safe(config.mail.from_)
     message["To"] = header_safe(digest.recipient)
-    message["Date"] = format_datetime(digest.created_at)
+    message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = digest.message_id
+    # RFC 3834: vacation responders and ticket systems do not answer it.
+    message["Auto-Submitted"] = "auto-generated"
     message["X-Rolewatch-Digest"] = str(digest.id)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    # Quoted-printable: 7-bit safe on any relay (no 8BITMIME needed), and keeps "-- " whole.
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message
 
 

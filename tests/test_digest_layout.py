@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from typing import Any
 
+from config.loader import parse_config
+from notifier.digest import compose
 from notifier.render import build_view, render
 from pipeline.diff import description_diff
+from pipeline.models import Digest
 
 PAY = {"salary_min": 180000.0, "salary_max": 250000.0, "salary_currency": "USD", "salary_period": "year"}
 
@@ -97,3 +103,23 @@ def test_a_description_change_that_only_repeats_the_pay_change_is_left_out() -> 
     assert "Description" not in text and "Description" not in html
     # Without a pay change the same figures are news, and shown.
     assert "[-$230,000-] {+$180,000+}" in render(build_view("me@example.com", [described(old, new)]))[0]
+
+
+def test_the_message_is_marked_automatic_dated_when_sent_and_seven_bit_safe() -> None:
+    config = parse_config("sources: [{name: s, type: greenhouse, board: s}]\n", "ok.yaml", env={})
+    created, sent = datetime(2026, 11, 30, 8, tzinfo=UTC), datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    digest = Digest(id=7, recipient="me@example.com", message_id="<d7@example.com>", created_at=created)
+    view = build_view("me@example.com", [row("new", "Ingénieur Réseau", ["infra"])])
+    message = message_from_bytes(
+        compose(config, digest, view, sent_at=sent).as_bytes(), policy=policy.default
+    )
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Date"] == "Wed, 02 Dec 2026 09:30:00 +0000"  # a retry is dated when it went out
+    assert message["Message-ID"] == "<d7@example.com>"
+    assert isinstance(message, EmailMessage)
+    parts = list(message.iter_parts())
+    assert [part["Content-Transfer-Encoding"] for part in parts] == ["quoted-printable"] * 2
+    assert max(message.as_bytes()) < 128  # no 8BITMIME needed anywhere on the way
+    text = parts[0].get_content()
+    assert "Ingénieur Réseau" in text and "\n-- \n" in text
+    assert "To stop these, ask whoever runs rolewatch to remove me@example.com" in text
