@@ -58,6 +58,19 @@ class DigestRunResult:
         return [report for report in self.reports if report.status in ("retry", "failed")]
 
 
+def delivery_state(digest: Digest, now: datetime) -> str:
+    """What a digest is doing, as people ask: "sent", "failed", "sending", or, for one that
+    failed and waits for its next try, "retrying at 14:05 UTC" (with the date if not today)."""
+    retry = digest.next_attempt_at
+    if digest.status != "sending" or not digest.attempts or retry is None or retry <= now:
+        return digest.status
+    return (
+        f"retrying at {retry:%H:%M} UTC"
+        if retry.date() == now.date()
+        else f"retrying at {retry:%Y-%m-%d %H:%M} UTC"
+    )
+
+
 def is_due(recipient: Recipient, last_sent: datetime | None, since: datetime, now: datetime) -> bool:
     """Immediate recipients are always due; a cron recipient when a fire time has passed since
     the last digest (or since the oldest pending item, for a first digest)."""

@@ -154,9 +154,25 @@ def digest(config_path: str, dry_run: bool, as_json: bool) -> None:
         else:
             click.echo(_digest_line(report, dry_run))
     if not result.reports and not as_json:
-        click.echo("no digest due")
+        click.echo(_nothing_sent(config))
     if result.failed:
         sys.exit(EXIT_FAILURES)
+
+
+def _nothing_sent(config: Config) -> str:
+    """Why nothing went out: nothing due, or digests waiting for their next try."""
+    from notifier.digest import delivery_state
+    from pipeline.models import utcnow
+    from rolewatch.queries import last_digest
+
+    now = utcnow()
+    waiting = []
+    with database_session(config) as session:
+        for recipient in config.recipients:
+            digest = last_digest(session, recipient.email)
+            if digest is not None and (state := delivery_state(digest, now)).startswith("retrying"):
+                waiting.append(f"{recipient.email}: digest {state} (last error: {digest.last_error})")
+    return "\n".join(waiting) or "no digest due"
 
 
 def _digest_line(report: Any, dry_run: bool) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -29,6 +30,7 @@ from notifier.transports import MaildirTransport, SmtpTransport
 from pipeline.models import Digest, OutboxItem, utcnow
 from pipeline.normalize import normalize
 from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
+from rolewatch.cli import main
 from rolewatch.demo_boards import board_after, board_before
 from tests.conftest import SmtpSink
 
@@ -145,6 +147,7 @@ def test_temporary_refusal_keeps_items_and_retries_with_the_same_message_id(
     sessions: sessionmaker[Session],
     database_url: str,
     smtp_factory: Callable[..., tuple[Any, SmtpSink]],
+    tmp_path: Path,
 ) -> None:
     refusing, _ = smtp_factory(RefusingSink("451 4.3.0 try again later"))
     config = config_for(database_url, refusing.port)
@@ -162,6 +165,19 @@ def test_temporary_refusal_keeps_items_and_retries_with_the_same_message_id(
     config = config_for(database_url, accepting.port)
     too_soon = send_digests(sessions, config, SmtpTransport(config.mail))
     assert too_soon.reports == [], "backoff: no retry before next_attempt_at"
+    retry_at = f"retrying at {digest.next_attempt_at:%H:%M} UTC"
+    config_file = tmp_path / "rolewatch.yaml"
+    config_file.write_text(
+        f'database: "{database_url}"\nmail: {{transport: maildir, maildir: "{tmp_path}/mail"}}\n'
+        "sources: [{name: stripe, type: greenhouse, board: stripe}]\n" + INFRA_REMOTE
+    )
+    said = CliRunner().invoke(main, ["digest", "--config", str(config_file)])
+    assert (
+        said.exit_code == 0
+        and said.output == f"me@example.com: digest {retry_at} (last error: {digest.last_error})\n"
+    )
+    shown = CliRunner().invoke(main, ["status", "--config", str(config_file)])
+    assert retry_at in shown.output and "sending" not in shown.output
     later = utcnow() + timedelta(minutes=2)
     retried = send_digests(sessions, config, SmtpTransport(config.mail), now=later)
     assert [r.status for r in retried.reports] == ["sent"]
