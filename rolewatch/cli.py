@@ -30,6 +30,16 @@ def main(verbose: int) -> None:
     """rolewatch watches career boards and emails digests of matching job postings."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if verbose < 2:
+        # Alembic's set-up chatter on every command is debug detail; an upgrade that ran is news.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_migrations_run)
+
+
+def _migrations_run(record: logging.LogRecord) -> bool:
+    if not record.name.startswith("alembic") or record.levelno >= logging.WARNING:
+        return True
+    return record.getMessage().startswith("Running upgrade")
 
 
 @main.command()

@@ -251,3 +251,22 @@ def test_read_only_commands_never_create_or_migrate_the_database(tmp_path: Path)
     assert CliRunner().invoke(main, ["db", "upgrade", "--config", str(config)]).exit_code == 0
     assert CliRunner().invoke(main, ["status", "--config", str(config)]).exit_code == 0
     engine.dispose()
+
+
+def test_verbose_logs_say_which_migrations_ran_and_nothing_of_alembic_set_up(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "rolewatch.yaml"
+    config.write_text(
+        f"database: sqlite:///{tmp_path}/rw.db\nsources: [{{name: s, type: lever, board: s}}]\n"
+    )
+
+    def logged(*command: str) -> str:
+        args = [sys.executable, "-m", "rolewatch", "-v", *command, "--config", str(config)]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=True)
+        return done.stderr
+
+    upgraded = logged("db", "upgrade")
+    assert "Running upgrade  -> 0001" in upgraded and "setup plugin" not in upgraded
+    assert "alembic" not in logged("status")
