@@ -247,6 +247,7 @@ class WatchRule(Strict):
     workplace: list[Workplace] = []
     min_salary: MinSalary | None = None
     companies: list[str] = []
+    companies_none: list[str] = []
     # Any of these places (aliases such as "SF" or "NYC" are understood).
     locations: list[str] = []
     # For `changed` events: only these fields matter (title, salary, locations, workplace, ...).

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 # Conditions that add up along a chain; every other setting of a rule replaces its base's.
 LIST_KEYS = (
-    "any", "all", "none", "title_any", "title_none", "workplace", "companies", "sources", "locations",
-    "changed_fields",
+    "any", "all", "none", "title_any", "title_none", "workplace", "companies", "companies_none",
+    "sources", "locations", "changed_fields",
 )  # fmt: skip
 
 

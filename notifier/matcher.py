@@ -303,6 +303,11 @@ class RuleSet:
         if rule.companies:
             companies = frozenset(company.casefold() for company in rule.companies)
             condition(0, ("companies", companies), lambda bit: self._companies.add(companies, bit))
+        if rule.companies_none:
+            excluded = frozenset(company.casefold() for company in rule.companies_none)
+            condition(
+                1, ("companies_none", excluded), checked(1, lambda posting: posting.company not in excluded)
+            )
         if rule.workplace:
             workplace = frozenset(rule.workplace)
             condition(0, ("workplace", workplace), lambda bit: self._workplace.add(workplace, bit))
@@ -395,6 +400,8 @@ class RuleSet:
             reasons.append(f"workplace {', '.join(offered)}")
         if rule.companies and posting.company not in {company.casefold() for company in rule.companies}:
             return fail(f"company {data.get('company')!r} is not watched")
+        if posting.company in {company.casefold() for company in rule.companies_none}:
+            return fail(f"company {data.get('company')!r} is excluded")
         if rule.locations:
             places = posting.places
             if not any(rule_places(rule).search(place) for place in places):

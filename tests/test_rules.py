@@ -9,7 +9,7 @@ import pytest
 from config.schema import WatchRule
 from config.watches import resolve
 from crawler.extract.greenhouse import extract_greenhouse
-from notifier.rules import event_wanted, match_posting, term_pattern
+from notifier.rules import RuleSet, event_wanted, match_posting, term_pattern
 from pipeline.normalize import normalize
 from rolewatch.demo_boards import SEED_JOB_ID, board_before
 
@@ -90,3 +90,15 @@ def test_place_aliases_are_whole_words_without_plural_endings() -> None:
     assert match_posting(la, dict(SEED, locations=["Los Angeles, CA"]))
     assert not match_posting(la, dict(SEED, locations=["Las Vegas, NV"]))
     assert not match_posting(rule(locations=["US"]), dict(SEED, locations=["Uses Campus, Ireland"]))
+
+
+def test_companies_none_leaves_out_those_companies_in_matching_and_in_explanations() -> None:
+    not_stripe = rule(companies_none=["STRIPE"])
+    rules = RuleSet([not_stripe, INFRA])
+    assert [r.name for r in rules.matching(SEED)] == ["infra"]
+    verdict = match_posting(not_stripe, SEED)
+    assert not verdict and verdict.reasons[-1] == "company 'Stripe' is excluded"
+    elsewhere = SEED | {"company": "Acme"}
+    assert [r.name for r in rules.matching(elsewhere)] == ["r", "infra"] and match_posting(
+        not_stripe, elsewhere
+    )
