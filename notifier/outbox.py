@@ -10,6 +10,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
+from notifier.mutes import Muted, muted
 from notifier.rules import RuleSet, event_wanted
 from pipeline.models import OutboxItem, Posting, Source
 from pipeline.store import EventHook, EventRecord
@@ -31,10 +32,14 @@ def outbox_hook(config: Config) -> EventHook:
 
     def enqueue(session: Session, events: Sequence[EventRecord]) -> None:
         items = []
+        silenced: Muted | None = None
         for event in events:
             # Each posting is tested once against every watch; recipients pick theirs.
             matched = matching(event.data, event.source_name)
             if not matched:
+                continue
+            silenced = silenced or muted(session)  # read once, and only when something matched
+            if (event.posting_id, event.data.get("company")) in silenced:
                 continue
             # The watches through which a recipient hears of this job from another posting.
             elsewhere: set[str] = set()

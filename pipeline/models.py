@@ -175,10 +175,23 @@ class OutboxItem(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     watches: Mapped[str] = mapped_column(Text)
-    # pending | claimed | sent | failed
+    # pending | claimed | sent | failed | muted
     status: Mapped[str] = mapped_column(String(10), default="pending")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event: Mapped[Event] = relationship()
     digest: Mapped[Digest | None] = relationship()
+
+
+class Mute(Base):
+    """A posting (by its number) or a company (case-folded name) no outlet tells of any more."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # posting | company
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

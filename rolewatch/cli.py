@@ -283,5 +283,62 @@ def upgrade(config_path: str) -> None:
     click.echo(f"database {engine.url.render_as_string(hide_password=True)} is up to date")
 
 
+def _mute_target(posting_ref: str | None, company: str | None) -> tuple[Any, str, str]:
+    if (posting_ref is None) == (company is None):
+        raise click.UsageError("give a POSTING (its number or source:external_id) or --company NAME")
+    return ("company", company, f"company {company!r}") if company else ("posting", posting_ref or "", "")
+
+
+@main.command()
+@click.argument("posting_ref", metavar="[POSTING]", required=False)
+@click.option("--company", help="Mute every posting of this company (its name as boards give it).")
+@config_option
+@friendly_errors
+def mute(posting_ref: str | None, company: str | None, config_path: str) -> None:
+    """Tell of a posting or a company no more, in any digest or outlet (undo with unmute)."""
+    from notifier.mutes import mute as add_mute
+    from pipeline.db import open_database, session_factory
+    from rolewatch.queries import find_posting
+
+    kind, value, label = _mute_target(posting_ref, company)
+    engine = open_database(load(config_path).database)
+    try:
+        with session_factory(engine).begin() as session:
+            if kind == "posting":
+                posting = find_posting(session, value)
+                value, label = (
+                    str(posting.id),
+                    f"posting {posting.id} ({posting.source.name}:{posting.external_id})",
+                )
+            dropped = add_mute(session, kind, value)
+    finally:
+        engine.dispose()
+    click.echo(f"muted {label}; {dropped} pending digest item{'s' if dropped != 1 else ''} dropped")
+
+
+@main.command()
+@click.argument("posting_ref", metavar="[POSTING]", required=False)
+@click.option("--company", help="The company to unmute.")
+@config_option
+@friendly_errors
+def unmute(posting_ref: str | None, company: str | None, config_path: str) -> None:
+    """Tell of a muted posting or company again, from its next event on."""
+    from notifier.mutes import unmute as remove_mute
+    from pipeline.db import open_database, session_factory
+    from rolewatch.queries import find_posting
+
+    kind, value, label = _mute_target(posting_ref, company)
+    engine = open_database(load(config_path).database)
+    try:
+        with session_factory(engine).begin() as session:
+            if kind == "posting":
+                posting = find_posting(session, value)
+                value, label = str(posting.id), f"posting {posting.id}"
+            removed = remove_mute(session, kind, value)
+    finally:
+        engine.dispose()
+    click.echo(f"unmuted {label}" if removed else f"{label} was not muted")
+
+
 for command in (postings, history, diff, status):
     main.add_command(command)

@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.loader import parse_config
@@ -27,11 +27,11 @@ from crawler.extract.greenhouse import extract_greenhouse
 from notifier.digest import send_digests
 from notifier.outbox import outbox_hook
 from notifier.transports import MaildirTransport, SmtpTransport
-from pipeline.models import Digest, OutboxItem, utcnow
+from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
 from pipeline.normalize import normalize
 from pipeline.store import CrawlVerdict, begin_crawl, finish_crawl, store_postings
 from rolewatch.cli import main
-from rolewatch.demo_boards import board_after, board_before
+from rolewatch.demo_boards import SEED_JOB_ID, board_after, board_before
 from tests.conftest import SmtpSink
 
 SEED_TITLE = "Backend Engineer, Core Technology"
@@ -456,3 +456,48 @@ def test_a_full_mailbox_is_not_taken_for_a_message_too_large(
     assert report.status == "failed"
     with sessions() as session:
         assert session.scalars(select(Digest.status)).all() == ["failed"]  # one digest, not split
+
+
+def test_a_muted_posting_or_company_is_told_of_nowhere_until_unmuted(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    config_file = tmp_path / "rolewatch.yaml"
+    config_file.write_text(
+        f'database: "{database_url}"\nmail: {{transport: maildir, maildir: "{tmp_path}/mail"}}\n'
+        "sources: [{name: stripe, type: greenhouse, board: stripe}]\n" + EVERYTHING
+    )
+    config = config_for(database_url, 25, rules=EVERYTHING)
+
+    def cli(*args: str) -> str:
+        result = CliRunner().invoke(main, [*args, "--config", str(config_file)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def items_of_seed() -> dict[str, int]:
+        with sessions() as session:
+            rows = session.execute(
+                select(OutboxItem.status, Event.type)
+                .join(Event, OutboxItem.event_id == Event.id)
+                .join(Posting, Event.posting_id == Posting.id)
+                .where(Posting.external_id == str(SEED_JOB_ID))
+            )
+            return {f"{status} {kind}": 1 for status, kind in rows}
+
+    crawl(sessions, config, board_before())
+    assert items_of_seed() == {"pending new": 1}
+    assert cli("mute", f"stripe:{SEED_JOB_ID}").startswith("muted posting ")
+    assert items_of_seed() == {"muted new": 1}  # dropped from the next digest
+    crawl(sessions, config, board_after())  # the seed's pay changes: muted, no item
+    assert items_of_seed() == {"muted new": 1}
+    with sessions() as session:
+        others = session.scalar(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+        )
+    assert others and others > 0  # the rest of the board is still told
+
+    assert cli("mute", "--company", "STRIPE").endswith(f"{others} pending digest items dropped\n")
+    assert cli("unmute", "--company", "stripe") == "unmuted company 'stripe'\n"
+    assert cli("unmute", f"stripe:{SEED_JOB_ID}").startswith("unmuted posting ")
+    assert cli("unmute", f"stripe:{SEED_JOB_ID}").endswith("was not muted\n")
+    crawl(sessions, config, board_before())  # the pay changes back: told again
+    assert items_of_seed() == {"muted new": 1, "pending changed": 1}

@@ -1,0 +1,67 @@
+"""Mutes: postings and companies a user silenced. A muted one gets no new outbox items, and its
+pending ones are dropped when it is muted, so no outlet tells of it; unmuting tells of what
+happens next, not of what was dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.models import Event, Mute, OutboxItem, PostingVersion
+
+Kind = Literal["posting", "company"]
+
+
+@dataclass(frozen=True)
+class Muted:
+    postings: frozenset[int]
+    companies: frozenset[str]
+
+    def __contains__(self, item: tuple[int, str | None]) -> bool:
+        posting_id, company = item
+        return posting_id in self.postings or (company or "").casefold() in self.companies
+
+
+def muted(session: Session) -> Muted:
+    rows = session.execute(select(Mute.kind, Mute.value)).all()
+    return Muted(
+        frozenset(int(value) for kind, value in rows if kind == "posting"),
+        frozenset(value for kind, value in rows if kind == "company"),
+    )
+
+
+def mute(session: Session, kind: Kind, value: str) -> int:
+    """Mute a posting (its number) or a company; returns how many pending items were dropped."""
+    value = value.casefold() if kind == "company" else value
+    if session.scalar(select(Mute.id).where(Mute.kind == kind, Mute.value == value)) is None:
+        session.add(Mute(kind=kind, value=value))
+    # The pending items of the posting's or the company's events: companies are read from each
+    # event's version, as the board named them.
+    pending = (
+        select(OutboxItem.id, Event.posting_id, PostingVersion.data)
+        .join(Event, OutboxItem.event_id == Event.id)
+        .join(PostingVersion, Event.version_id == PostingVersion.id)
+        .where(OutboxItem.status == "pending")
+    )
+    silenced = muted(session)
+    if kind == "posting":
+        silenced = Muted(silenced.postings | {int(value)}, silenced.companies)
+    else:
+        silenced = Muted(silenced.postings, silenced.companies | {value})
+    drop = [
+        item
+        for item, posting_id, data in session.execute(pending)
+        if (posting_id, data.get("company")) in silenced
+    ]
+    if drop:
+        session.execute(update(OutboxItem).where(OutboxItem.id.in_(drop)).values(status="muted"))
+    return len(drop)
+
+
+def unmute(session: Session, kind: Kind, value: str) -> bool:
+    value = value.casefold() if kind == "company" else value
+    result = session.execute(delete(Mute).where(Mute.kind == kind, Mute.value == value))
+    return bool(getattr(result, "rowcount", 0))
