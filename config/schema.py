@@ -54,6 +54,8 @@ def _duration(value: object) -> object:
         if not _DURATION.match(value):
             raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
         return parse_duration(value)
+    if not isinstance(value, timedelta):
+        raise ValueError("expected a duration such as 30s, 15m, 2h or 1d")
     return value
 
 

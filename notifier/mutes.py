@@ -35,7 +35,7 @@ def muted(session: Session) -> Muted:
 
 def mute(session: Session, kind: Kind, value: str) -> int:
     """Mute a posting (its number) or a company; returns how many pending items were dropped."""
-    value = value.casefold() if kind == "company" else value
+    value = " ".join(value.split()).casefold() if kind == "company" else value
     if session.scalar(select(Mute.id).where(Mute.kind == kind, Mute.value == value)) is None:
         session.add(Mute(kind=kind, value=value))
     # The pending items of the posting's or the company's events: companies are read from each
@@ -57,11 +57,17 @@ def mute(session: Session, kind: Kind, value: str) -> int:
         if (posting_id, data.get("company")) in silenced
     ]
     if drop:
-        session.execute(update(OutboxItem).where(OutboxItem.id.in_(drop)).values(status="muted"))
-    return len(drop)
+        # Only items still pending: one a digest claimed meanwhile is on its way.
+        result = session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(drop), OutboxItem.status == "pending")
+            .values(status="muted")
+        )
+        return int(getattr(result, "rowcount", len(drop)))
+    return 0
 
 
 def unmute(session: Session, kind: Kind, value: str) -> bool:
-    value = value.casefold() if kind == "company" else value
+    value = " ".join(value.split()).casefold() if kind == "company" else value
     result = session.execute(delete(Mute).where(Mute.kind == kind, Mute.value == value))
     return bool(getattr(result, "rowcount", 0))

@@ -147,7 +147,9 @@ def describe_changes(diff: dict[str, Any] | None, data: dict[str, Any]) -> list[
             pay_changed = any(key.startswith("salary_") for key in diff)
             # The pay line above already says it when only the text's pay figures changed.
             if sentences and not (pay_changed and only_figures(sentences)):
-                changes.append({"field": label, "sentences": sentences})
+                # `lines` (the line diff) stays for templates written before `sentences`.
+                lines = change.get("lines", [])[:40]
+                changes.append({"field": label, "sentences": sentences, "lines": lines})
         else:
             changes.append({"field": label, "old": _show(change["old"]), "new": _show(change["new"])})
     return changes

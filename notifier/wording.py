@@ -11,7 +11,11 @@ from typing import Literal
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 _WORD = re.compile(r"\S+")
 # Pay figures such as $165,000, 165k, €90.000 or 12%: a change of only these repeats the pay line.
-_FIGURE = re.compile(r"^[(]?[$€£¥]?\d[\d.,]*[kKmM%]?[)]?[.,;:]?$|^[-–—]$|^(USD|EUR|GBP|CAD)[.,;:]?$")
+_FIGURE = re.compile(
+    r"^[(]?([$€£¥]\d[\d.,]*[kK]?|\d[\d.,]*[kK])[)]?[.,;:]?$|^[-–—]$|^(USD|EUR|GBP|CAD)[.,;:]?$"
+)
+# Words of a sentence compared at most: a description without full stops is one long "sentence".
+MAX_WORDS = 300
 
 Kind = Literal["same", "old", "new"]
 
@@ -36,6 +40,8 @@ def changed_sentences(lines: list[str], limit: int = 6) -> list[Sentence]:
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        if len(changed) >= limit:
+            break
         removed, added = before[a0:a1], after[b0:b1]
         for index in range(max(len(removed), len(added))):
             one = removed[index] if index < len(removed) else ""
@@ -46,7 +52,7 @@ def changed_sentences(lines: list[str], limit: int = 6) -> list[Sentence]:
 
 def word_changes(old: str, new: str) -> Sentence:
     """`new` as runs of words, with the words of `old` it lost and the words it gained."""
-    a, b = _WORD.findall(old), _WORD.findall(new)
+    a, b = _WORD.findall(old)[:MAX_WORDS], _WORD.findall(new)[:MAX_WORDS]
     parts: Sentence = []
     for tag, a0, a1, b0, b1 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag == "equal":

@@ -172,3 +172,10 @@ watches:
     assert (remote.extends, infra.extends) == ("infra", "infrastructure")
     # Validated again (as crawl processes do, from JSON), the chain is not merged twice.
     assert Config.model_validate(config.model_dump(mode="json", by_alias=True)) == config
+
+
+def test_a_duration_must_be_written_with_its_unit() -> None:
+    text = "sources: [{name: s, type: lever, board: s, timeout: 15}]\n"
+    assert problems(text) == [
+        "bad.yaml:1:44: sources[0].timeout: expected a duration such as 30s, 15m, 2h or 1d"
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 from config.loader import parse_config
 from notifier.digest import compose
 from notifier.render import build_view, render
+from notifier.wording import MAX_WORDS, changed_sentences
 from pipeline.diff import description_diff
 from pipeline.models import Digest
 
@@ -123,3 +124,14 @@ def test_the_message_is_marked_automatic_dated_when_sent_and_seven_bit_safe() ->
     text = parts[0].get_content()
     assert "Ingénieur Réseau" in text and "\n-- \n" in text
     assert "To stop these, ask whoever runs rolewatch to remove me@example.com" in text
+
+
+def test_other_figures_are_news_beside_a_pay_change_and_long_runs_are_cut() -> None:
+    old = "The base salary range is $230,000 - $250,000. You need 5 years of Go."
+    new = "The base salary range is $180,000 - $250,000. You need 10 years of Go."
+    pay = {"salary_min": {"old": 230000.0, "new": 180000.0}}
+    text, _ = render(build_view("me@example.com", [described(old, new, **pay)]))
+    assert "You need [-5-] {+10+} years of Go." in text
+    bullets = " ".join(f"item{n}" for n in range(20000))
+    (sentence,) = changed_sentences(description_diff(bullets, bullets + " more"))
+    assert sum(len(part.text.split()) for part in sentence) <= MAX_WORDS
