@@ -25,13 +25,18 @@ def _missing_sources(config: Config) -> Iterator[tuple[Location, str]]:
 
 
 def _names_used_twice(config: Config) -> Iterator[tuple[Location, str]]:
-    for kind, section, key, names in (
-        ("source name", "sources", "name", [source.name for source in config.sources]),
-        ("watch name", "watches", "name", [watch.name for watch in config.watches]),
-        ("recipient", "recipients", "email", [r.email.casefold() for r in config.recipients]),
+    for kind, section, keys, names in (
+        ("source name", "sources", ["name"] * len(config.sources), [s.name for s in config.sources]),
+        ("watch name", "watches", ["name"] * len(config.watches), [w.name for w in config.watches]),
+        (
+            "recipient",
+            "recipients",
+            [r.channel for r in config.recipients],
+            [r.address.casefold() for r in config.recipients],
+        ),
     ):
         first: dict[str, int] = {}
-        for index, name in enumerate(names):
+        for index, (key, name) in enumerate(zip(keys, names, strict=True)):
             if name in first:
                 why = f"{kind} {name!r} is used more than once (first at {section}[{first[name]}])"
                 yield (section, index, key), why
@@ -63,7 +68,7 @@ def _unknown_references(config: Config) -> Iterator[tuple[Location, str]]:
             if followed not in by_name:
                 yield (
                     ("recipients", index, "watches", position),
-                    f"recipient {recipient.email} follows unknown watch {followed!r}",
+                    f"recipient {recipient.address} follows unknown watch {followed!r}",
                 )
 
 

@@ -287,14 +287,90 @@ class DigestSchedule(Strict):
         return self
 
 
+def _notify_url(value: str) -> str:
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", value):
+        raise ValueError(
+            f"notify must be an Apprise URL (ntfy://..., slack://..., json://...), not {value!r}"
+        )
+    return value
+
+
+def _webhook_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"webhook must be an http:// or https:// URL, not {value!r}")
+    return value
+
+
+def shown_address(address: str) -> str:
+    """A recipient's address fit to print or log: the path, query and user part of an Apprise
+    or webhook URL may hold tokens, so only its scheme and host are shown."""
+    scheme, found, rest = address.partition("://")
+    if not found:
+        return address
+    authority, _, path = rest.partition("/")
+    host = authority.rpartition("@")[2]
+    return f"{scheme}://{host}/…" if path or host != authority else address
+
+
+# Outbox rows name their recipient by its address (an email, Apprise or webhook URL).
+ADDRESS_LIMIT = 320
+
+
 class Recipient(Strict):
-    email: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
+    """Someone told of the events their watches match, by one channel: an `email` address, an
+    Apprise URL (`notify`: Slack, Discord, Telegram, ntfy, Matrix, Teams, ...; `${NAME}` in it
+    is read from the environment at sending time), or a JSON `webhook` signed with the secret
+    in the environment variable `secret_env`."""
+
+    email: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$", max_length=ADDRESS_LIMIT)] | None = None
+    notify: Annotated[str, AfterValidator(_notify_url), Field(max_length=ADDRESS_LIMIT)] | None = None
+    webhook: Annotated[str, AfterValidator(_webhook_url), Field(max_length=ADDRESS_LIMIT)] | None = None
+    secret_env: str | None = None
     watches: list[str]
     digest: DigestSchedule = DigestSchedule(immediate=True)
     # What a board's first crawl (every posting "new" at once) sends: one summary section with
     # the `backfill_top` best-paid matches, every match as usual (`full`), or nothing (`skip`).
     backfill: Literal["summary", "full", "skip"] = "summary"
     backfill_top: Annotated[int, Field(ge=0)] = 10
+
+    @property
+    def address(self) -> str:
+        """Where its digests go; the name its outbox items and digests are stored under."""
+        address = self.email or self.notify or self.webhook
+        assert address is not None  # _one_channel
+        return address
+
+    @property
+    def shown(self) -> str:
+        return shown_address(self.address)
+
+    @property
+    def channel(self) -> Literal["email", "notify", "webhook"]:
+        return "email" if self.email else "notify" if self.notify else "webhook"
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> Recipient:
+        given = [name for name in ("email", "notify", "webhook") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give one of 'email', 'notify' (an Apprise URL) or 'webhook' (a URL)"
+                + (f", not {' and '.join(given)}" if given else "")
+            )
+        if self.webhook and not self.secret_env:
+            raise ValueError(
+                "a webhook needs 'secret_env': the environment variable holding its signing secret"
+            )
+        if self.secret_env and not self.webhook:
+            raise ValueError("'secret_env' signs webhooks: give it with 'webhook'")
+        return self
+
+
+class FeedSettings(Strict):
+    """Atom feeds `run` and `daemon` write after each cycle: one per watch, one per recipient."""
+
+    dir: str = "feeds"
+    # Each feed holds this many newest events.
+    entries: Annotated[int, Field(ge=1, le=10000)] = 50
 
 
 class CrawlSettings(Strict):
@@ -328,6 +404,7 @@ class Config(Strict):
     sources: list[SourceConfig] = []
     watches: list[WatchRule] = []
     recipients: list[Recipient] = []
+    feeds: FeedSettings | None = None
 
     @field_validator("watches")
     @classmethod

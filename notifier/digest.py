@@ -21,9 +21,10 @@ from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config.crontab import cron_trigger
-from config.schema import Config, Recipient
+from config.schema import Config, Recipient, shown_address
+from notifier.channels import Outgoing, channel_for
 from notifier.outbox import oldest_pending, pending_items
-from notifier.render import DigestView, build_view, environment, render
+from notifier.render import DigestView, build_view, environment, render, subject_text
 from notifier.transports import DeliveryError, Transport
 from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
 
@@ -99,27 +100,27 @@ def send_digests(
     now = now or utcnow()
     result = DigestRunResult()
     for recipient in config.recipients:
-        for digest_id in _retryable(sessions, recipient.email, now):
+        for digest_id in _retryable(sessions, recipient.address, now):
             if not dry_run and _lease(sessions, digest_id, now):
                 result.reports.append(_deliver(sessions, config, transport, digest_id, now))
         with sessions() as session:
-            since = oldest_pending(session, recipient.email)
+            since = oldest_pending(session, recipient.address)
             if since is None:
                 continue
-            last_sent = _last_sent(session, recipient.email)
+            last_sent = _last_sent(session, recipient.address)
             due = is_due(recipient, last_sent, since, now)
             if dry_run:
                 # A preview shows what is waiting, and when it would go if it is not due yet.
-                count = len(pending_items(session, recipient.email))
+                count = len(pending_items(session, recipient.address))
                 when = None if due else next_digest_time(recipient, last_sent or since)
                 status = (
                     "dry-run" if due else f"not due until {when:%Y-%m-%d %H:%M %Z}" if when else "not due"
                 )
-                result.reports.append(DigestReport(recipient.email, count, status))
+                result.reports.append(DigestReport(recipient.address, count, status))
                 continue
             if not due:
                 continue
-        claimed = _claim(sessions, config, recipient.email, now)
+        claimed = _claim(sessions, config, recipient.address, now)
         if claimed is not None:
             result.reports.append(_deliver(sessions, config, transport, claimed, now))
     return result
@@ -210,21 +211,24 @@ def _deliver(
 ) -> DigestReport:
     with sessions() as session:
         digest = session.get_one(Digest, digest_id)
-        view = digest_view(session, digest, config)
+        rows = digest_rows(session, digest)
+        view = view_of(rows, digest, config)
+    settings = next((r for r in config.recipients if r.address == digest.recipient), None)
+    shown = shown_address(digest.recipient)
     try:
-        message = compose(config, digest, view, sent_at=utcnow())
-        where = transport.send(message, [digest.recipient])
+        channel = channel_for(config, settings, transport, compose)
+        where = channel.deliver(config, Outgoing(digest, view, [event_json(row) for row in rows], utcnow()))
     except DeliveryError as error:
         if error.too_large and (later := _split(sessions, digest_id, config.mail.from_)) is not None:
             # Two smaller digests, each sent as if it had been claimed so (the first keeps its
             # Message-ID: the refused message never arrived).
-            log.warning("digest to %s too large for the server; sending it in two", digest.recipient)
+            log.warning("digest to %s too large for the server; sending it in two", shown)
             first = _deliver(sessions, config, transport, digest_id, now)
             second = _deliver(sessions, config, transport, later, now)
             return _joined(first, second)
         return _record_failure(sessions, digest_id, view.total, str(error), error.permanent, now)
     except Exception as error:  # a broken custom template or a full disk: retry later, go on
-        log.exception("digest %s to %s could not be built or sent", digest_id, digest.recipient)
+        log.exception("digest %s to %s could not be built or sent", digest_id, shown)
         return _record_failure(
             sessions, digest_id, view.total, f"{type(error).__name__}: {error}", False, now
         )
@@ -234,7 +238,7 @@ def _deliver(
         digest.attempts += 1
         for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
             item.status = "sent"
-    log.info("digest sent to %s: %d items, %s", digest.recipient, view.total, digest.message_id)
+    log.info("digest sent to %s: %d items, %s", shown, view.total, digest.message_id)
     return DigestReport(digest.recipient, view.total, "sent", digest.message_id, where)
 
 
@@ -291,11 +295,24 @@ def _record_failure(
             delay = RETRY_BACKOFF[min(digest.attempts, len(RETRY_BACKOFF)) - 1]
             digest.next_attempt_at = now + delay
         status = "failed" if permanent else "retry"
-        log.warning("digest to %s not sent (%s): %s", digest.recipient, status, error)
+        log.warning("digest to %s not sent (%s): %s", shown_address(digest.recipient), status, error)
         return DigestReport(digest.recipient, count, status, digest.message_id, error=error)
 
 
 def digest_view(session: Session, digest: Digest, config: Config | None = None) -> DigestView:
+    return view_of(digest_rows(session, digest), digest, config)
+
+
+def view_of(rows: list[dict[str, Any]], digest: Digest, config: Config | None) -> DigestView:
+    # A recipient no longer in the config gets the default summary.
+    settings = next((r for r in config.recipients if r.address == digest.recipient), None) if config else None
+    if settings is None:
+        return build_view(digest.recipient, rows)
+    return build_view(digest.recipient, rows, settings.backfill, settings.backfill_top)
+
+
+def digest_rows(session: Session, digest: Digest) -> list[dict[str, Any]]:
+    """The digest's events, oldest first, each with its posting's data and its diff."""
     items = session.scalars(
         select(OutboxItem)
         .where(OutboxItem.digest_id == digest.id)
@@ -313,8 +330,12 @@ def digest_view(session: Session, digest: Digest, config: Config | None = None) 
     ):
         if original is not None and url is not None:
             duplicates.setdefault(original, []).append(url)
-    rows = [
+    return [
         {
+            "id": item.event.id,
+            "time": item.event.created_at,
+            "posting": item.event.posting_id,
+            "external_id": item.event.posting.external_id,
             "also_at": duplicates.get(item.event.posting_id, []),
             "event": item.event.type,
             "data": item.event.version.data,
@@ -325,11 +346,32 @@ def digest_view(session: Session, digest: Digest, config: Config | None = None) 
         }
         for item in items
     ]
-    # A recipient no longer in the config gets the default summary.
-    settings = next((r for r in config.recipients if r.email == digest.recipient), None) if config else None
-    if settings is None:
-        return build_view(digest.recipient, rows)
-    return build_view(digest.recipient, rows, settings.backfill, settings.backfill_top)
+
+
+# What a webhook receives of a posting: enough to show it, not its whole description.
+EVENT_FIELDS = ("title", "company", "url", "locations", "workplace", "department", "employment_type",
+                "salary_min", "salary_max", "salary_currency", "salary_period", "posted_at")  # fmt: skip
+
+
+def event_json(row: dict[str, Any]) -> dict[str, Any]:
+    data = row["data"]
+    diff = {
+        name: change if name != "description" else {"changed": True}
+        for name, change in (row["diff"] or {}).items()
+    }
+    return {
+        "id": row["id"],
+        "type": row["event"],
+        "time": row["time"].isoformat(),
+        "posting": row["posting"],
+        "ref": f"{row['source']}:{row['external_id']}",
+        "source": row["source"],
+        **{name: data.get(name) for name in EVENT_FIELDS},
+        "changes": diff,
+        "watches": row["watches"],
+        "backfill": row["backfill"],
+        "also_at": row["also_at"],
+    }
 
 
 def compose(config: Config, digest: Digest, view: DigestView, sent_at: datetime) -> EmailMessage:
@@ -337,7 +379,7 @@ def compose(config: Config, digest: Digest, view: DigestView, sent_at: datetime)
     its Message-ID stays the digest's own."""
     text, html = render(view, environment(config.mail.templates))
     message = EmailMessage()
-    message["Subject"] = header_safe(f"{config.mail.subject_prefix} {subject_line(view)}")
+    message["Subject"] = header_safe(f"{config.mail.subject_prefix} {subject_text(view)}")
     message["From"] = header_safe(config.mail.from_)
     message["To"] = header_safe(digest.recipient)
     message["Date"] = format_datetime(sent_at)
@@ -349,13 +391,6 @@ def compose(config: Config, digest: Digest, view: DigestView, sent_at: datetime)
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message
-
-
-def subject_line(view: DigestView) -> str:
-    parts = [f"{count} {name}" for name, count in view.counts.items()]
-    companies = view.company_names
-    where = ", ".join(companies[:3]) + (f" and {len(companies) - 3} more" if len(companies) > 3 else "")
-    return f"{', '.join(parts)} — {where}" if where else ", ".join(parts)
 
 
 def header_safe(value: str) -> str:

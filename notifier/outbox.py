@@ -58,7 +58,7 @@ def outbox_hook(config: Config) -> EventHook:
                 ]
                 if names:
                     items.append(
-                        {"recipient": recipient.email, "event_id": event.id, "watches": ",".join(names)}
+                        {"recipient": recipient.address, "event_id": event.id, "watches": ",".join(names)}
                     )
         if items:
             session.execute(insert(OutboxItem), items)

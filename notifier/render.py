@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -215,7 +216,7 @@ def environment(template_dir: str | None = None) -> Environment:
     loaders: list[Any] = [PackageLoader("notifier", "templates")]
     if template_dir:
         loaders.insert(0, FileSystemLoader(Path(template_dir)))
-    return Environment(
+    env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=StrictUndefined,
@@ -223,6 +224,37 @@ def environment(template_dir: str | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["md"] = markdown_text
+    env.filters["mdurl"] = markdown_url
+    return env
+
+
+# Characters that make Markdown of text: a posting's title must not become a link or bold.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def markdown_text(value: Any) -> str:
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def markdown_url(value: Any) -> str:
+    # Inside (...) only a closing parenthesis or a space would end the link early.
+    return str(value).replace(" ", "%20").replace(")", "%29")
+
+
+def render_chat(view: DigestView, env: Environment | None = None) -> tuple[str, str]:
+    """(title, Markdown body) for a chat or push channel: short lines with links, by company."""
+    env = env or environment()
+    body = env.get_template("chat.md.j2").render(view=view)
+    return subject_text(view), re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+
+
+def subject_text(view: DigestView) -> str:
+    """ "2 new, 1 changed — Stripe, Ramp": the digest in one line (mail subject, chat title)."""
+    parts = [f"{count} {name}" for name, count in view.counts.items()]
+    companies = view.company_names
+    where = ", ".join(companies[:3]) + (f" and {len(companies) - 3} more" if len(companies) > 3 else "")
+    return f"{', '.join(parts)} — {where}" if where else ", ".join(parts)
 
 
 def render(view: DigestView, env: Environment | None = None) -> tuple[str, str]:

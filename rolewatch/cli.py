@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from config.loader import ConfigError
-from config.schema import Config
-from rolewatch.cli_inspect import diff, history, postings, status
+from config.schema import Config, shown_address
+from rolewatch.cli_inspect import diff, events, history, postings, status
 from rolewatch.cli_support import (
     EXIT_FAILURES,
     config_option,
@@ -79,7 +79,7 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
     ]
     recipients = [
         {
-            "email": r.email,
+            r.channel: r.shown,
             "watches": r.watches,
             "digest": r.digest.model_dump(exclude_defaults=True) or {"immediate": True},
         }
@@ -99,7 +99,7 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
         click.echo(f"source {s['name']} ({s['type']}): {s['url']}  {source.schedule}")
     for recipient in config.recipients:
         watches = ", ".join(recipient.watches)
-        click.echo(f"recipient {recipient.email}: watches {watches}; digest {recipient.digest}")
+        click.echo(f"recipient {recipient.shown}: watches {watches}; digest {recipient.digest}")
     if explained:
         _print_explanation(explained)
 
@@ -179,17 +179,19 @@ def _nothing_sent(config: Config) -> str:
     waiting = []
     with database_session(config) as session:
         for recipient in config.recipients:
-            digest = last_digest(session, recipient.email)
+            digest = last_digest(session, recipient.address)
             if digest is not None and (state := delivery_state(digest, now)).startswith("retrying"):
-                waiting.append(f"{recipient.email}: digest {state} (last error: {digest.last_error})")
+                waiting.append(f"{recipient.shown}: digest {state} (last error: {digest.last_error})")
     return "\n".join(waiting) or "no digest due"
 
 
 def _digest_line(report: Any, dry_run: bool) -> str:
     if report.status.startswith("not due"):
-        return f"{report.recipient}: {report.items} items waiting, {report.status}"
+        return f"{shown_address(report.recipient)}: {report.items} items waiting, {report.status}"
     verb = "would send" if dry_run else report.status
-    return f"{report.recipient}: {verb} {report.items} items" + (f" ({report.error})" if report.error else "")
+    return f"{shown_address(report.recipient)}: {verb} {report.items} items" + (
+        f" ({report.error})" if report.error else ""
+    )
 
 
 @main.command()
@@ -340,5 +342,5 @@ def unmute(posting_ref: str | None, company: str | None, config_path: str) -> No
     click.echo(f"unmuted {label}" if removed else f"{label} was not muted")
 
 
-for command in (postings, history, diff, status):
+for command in (postings, events, history, diff, status):
     main.add_command(command)

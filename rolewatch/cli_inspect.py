@@ -13,6 +13,7 @@ from rolewatch.cli_support import (
     EXIT_FAILURES,
     cell,
     config_option,
+    csv_option,
     database_session,
     friendly_errors,
     load,
@@ -30,6 +31,7 @@ from rolewatch.cli_support import (
     "--limit", type=click.IntRange(min=0), default=500, show_default=True, help="At most this many; 0: all."
 )
 @click.option("--json", "as_json", is_flag=True)
+@csv_option
 @friendly_errors
 def postings(
     config_path: str,
@@ -38,6 +40,7 @@ def postings(
     since: datetime | None,
     limit: int,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """List stored postings, newest first."""
     from rolewatch.queries import list_postings
@@ -46,7 +49,7 @@ def postings(
     with database_session(config) as session:
         rows = list_postings(session, company, status, since.replace(tzinfo=UTC) if since else None)
     columns = ["id", "source", "status", "title", "company", "locations", "salary_max", "first_seen"]
-    print_rows(rows[:limit] if limit else rows, columns, as_json)
+    print_rows(rows[:limit] if limit else rows, columns, as_json, as_csv=as_csv)
     if limit and len(rows) > limit:
         click.echo(f"showing the newest {limit:,} of {len(rows):,} postings; --limit 0 shows all", err=True)
 
@@ -112,10 +115,10 @@ def status(config_path: str, as_json: bool) -> None:
         sources = [s.__dict__ for s in source_status(session, [s.name for s in config.sources])]
         recipients = []
         for recipient in config.recipients:
-            digest = last_digest(session, recipient.email)
+            digest = last_digest(session, recipient.address)
             recipients.append(
                 {
-                    "recipient": recipient.email,
+                    "recipient": recipient.shown,
                     "last_digest": digest.created_at.isoformat() if digest else None,
                     "next_digest": (
                         "immediate"
@@ -169,3 +172,48 @@ def print_queue(url: str, as_json: bool) -> None:
         print_rows(view.workers, ["worker", "last_report", "state", "in_flight"], False)
     else:
         click.echo("no worker has reported")
+
+
+@click.command()
+@config_option
+@click.option("--since", type=click.DateTime(), help="Events on or after this date (UTC).")
+@click.option("--type", "event_type", type=click.Choice(["new", "changed", "closed", "reopened"]))
+@click.option("--source", help="Only this source's events.")
+@click.option("--company", help="Only this company's postings (as boards name it, any case).")
+@click.option("--watch", help="Only events this watch tells of, as digests do (mutes honoured).")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=200, show_default=True, help="At most this many; 0: all."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, with each event's field diff.")
+@csv_option
+@friendly_errors
+def events(
+    config_path: str,
+    since: datetime | None,
+    event_type: str | None,
+    source: str | None,
+    company: str | None,
+    watch: str | None,
+    limit: int,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """The event stream, newest first: what appeared, changed, closed or reopened."""
+    from rolewatch.queries import list_events
+
+    config = load(config_path)
+    with database_session(config) as session:
+        rows = list_events(
+            session,
+            config,
+            since=since.replace(tzinfo=UTC) if since else None,
+            type=event_type,
+            source=source,
+            company=company,
+            watch=watch,
+            limit=limit,
+        )
+    columns = ["id", "time", "type", "posting", "source", "company", "title", "diff"]
+    if not as_json and not as_csv:
+        rows = [{**row, "diff": ", ".join(row["diff"] or [])} for row in rows]
+    print_rows(rows, columns, as_json, as_csv=as_csv)

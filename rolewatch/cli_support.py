@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import os
@@ -79,13 +80,22 @@ def database_session(config: Config) -> Iterator[Session]:
 
 
 def print_rows(
-    rows: list[dict[str, Any]], columns: list[str], as_json: bool, full: Collection[str] = ()
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    as_json: bool,
+    full: Collection[str] = (),
+    as_csv: bool = False,
 ) -> None:
-    """JSON lines for scripts, or an aligned table for people (cells cut at 60 characters,
-    except in the `full` columns)."""
+    """JSON lines for scripts, CSV (the table's columns, uncut) for spreadsheets, or an aligned
+    table for people (cells cut at 60 characters, except in the `full` columns)."""
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=str))
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([csv_cell(row.get(column)) for column in columns] for row in rows)
         return
     limits = [None if column in full else CELL_WIDTH for column in columns]
     cells = [[cell(row.get(c), w) for c, w in zip(columns, limits, strict=True)] for row in rows]
@@ -113,6 +123,26 @@ def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
     lines = (line.strip() for line in str(value).replace("\t", " ").splitlines())
     text = _UNPRINTABLE.sub("", " / ".join(line for line in lines if line))
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
+def csv_cell(value: Any) -> str:
+    """A value as one spreadsheet cell: lists joined with "; ", a diff as "field: old -> new"."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(csv_cell(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_change(change)}" for key, change in value.items())
+    return str(value)
+
+
+def _change(change: Any) -> str:
+    if isinstance(change, dict) and "old" in change:
+        return f"{csv_cell(change['old']) or '-'} -> {csv_cell(change['new']) or '-'}"
+    return "changed" if isinstance(change, dict) else csv_cell(change)
+
+
+csv_option = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout, for spreadsheets.")
 
 
 def redact_url(url: str) -> str:

@@ -132,9 +132,9 @@ class Daemon:
             self._add(self.crawl, source_trigger(source), f"crawl:{source.name}", [config, source.name], when)
         for recipient in config.recipients:
             # Digest due-ness is computed from the database, so asking at once on start is safe.
-            job_id = f"digest:{recipient.email}"
+            job_id = f"digest:{recipient.address}"
             self._add(
-                self.scheduled_digest, digest_trigger(recipient), job_id, [config, recipient.email], now
+                self.scheduled_digest, digest_trigger(recipient), job_id, [config, recipient.address], now
             )
 
     def _add(
@@ -198,12 +198,12 @@ class Daemon:
                 self._crawling -= 1
         for recipient in config.recipients:
             if recipient.digest.immediate:
-                self.digest(config, recipient.email)
+                self.digest(config, recipient.address)
 
     def scheduled_digest(self, config: Config, email: str) -> None:
         # An immediate recipient is served when a crawl ends; checking while one is storing its
         # batches could split that crawl's news over two mails.
-        recipient = next(r for r in config.recipients if r.email == email)
+        recipient = next(r for r in config.recipients if r.address == email)
         if recipient.digest.immediate and self._crawling:
             return
         self.digest(config, email)
@@ -212,7 +212,7 @@ class Daemon:
         # One sender per recipient at a time: a claimed digest still "sending" would otherwise
         # look retryable to a second sender and go out twice.
         with self._digest_locks.setdefault(email, threading.Lock()):
-            chosen = [recipient for recipient in config.recipients if recipient.email == email]
+            chosen = [recipient for recipient in config.recipients if recipient.address == email]
             send_due_digests(config.model_copy(update={"recipients": chosen}))
 
     def _on_stop(self, signum: int, frame: FrameType | None) -> None:

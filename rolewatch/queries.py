@@ -176,7 +176,7 @@ def explain_posting(session: Session, config: Config, posting: Posting) -> dict[
             verdict = explained[name]
             verdicts.append(
                 {
-                    "recipient": recipient.email,
+                    "recipient": recipient.shown,
                     "watch": name,
                     "matches": verdict.matched,
                     "reasons": verdict.reasons,
@@ -192,3 +192,23 @@ def explain_posting(session: Session, config: Config, posting: Posting) -> dict[
         "title": version.data.get("title"),
         "watches": verdicts,
     }
+
+
+def list_events(
+    session: Session,
+    config: Config,
+    since: datetime | None = None,
+    type: str | None = None,
+    source: str | None = None,
+    company: str | None = None,
+    watch: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """The event stream, newest first, as `rolewatch events --json` and the web view show it."""
+    from notifier.stream import EventFilter, UnknownWatch, events
+
+    try:
+        rows = events(session, config, EventFilter(since, type, source, company, watch), limit)
+    except UnknownWatch as error:
+        raise NotFound(str(error)) from None
+    return [row.summary() for row in rows]

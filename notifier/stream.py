@@ -1,0 +1,176 @@
+"""The event stream every outlet reads: events newest first, as typed rows, filtered by watch,
+company, source, type or time. Digests, feeds, chat, webhooks, `rolewatch events` and the web
+view all describe events with `EventRow`, so none of them tells a posting differently."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from config.schema import Config, WatchRule
+from notifier.mutes import muted
+from notifier.rules import RuleSet, event_wanted
+from pipeline.models import Event, OutboxItem, Posting, PostingVersion, Source
+
+EVENT_TYPES = ("new", "changed", "closed", "reopened")
+# Events are read in pages this large while a watch filter skips the ones it does not match.
+PAGE = 500
+
+
+class UnknownWatch(LookupError):
+    """A watch name the config does not define."""
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    time: datetime
+    type: str
+    posting: int
+    source: str
+    external_id: str
+    url: str | None
+    backfill: bool
+    announced: bool
+    data: dict[str, Any]
+    diff: dict[str, Any] | None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+    @property
+    def title(self) -> str | None:
+        return self.data.get("title")
+
+    @property
+    def company(self) -> str | None:
+        return self.data.get("company")
+
+    def summary(self) -> dict[str, Any]:
+        """The row as `rolewatch events --json` prints it: no full posting text."""
+        return {
+            "id": self.id,
+            "time": self.time.isoformat(),
+            "type": self.type,
+            "posting": self.posting,
+            "ref": self.ref,
+            "source": self.source,
+            "company": self.company,
+            "title": self.title,
+            "url": self.url,
+            "backfill": self.backfill,
+            "diff": self.diff,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    since: datetime | None = None
+    type: str | None = None
+    source: str | None = None
+    company: str | None = None
+    watch: str | None = None
+
+
+def _query() -> Select[Any]:
+    return (
+        select(Event, Posting.external_id, Posting.url, Source.name, PostingVersion.data)
+        .join(Posting, Event.posting_id == Posting.id)
+        .join(Source, Posting.source_id == Source.id)
+        .join(PostingVersion, Event.version_id == PostingVersion.id)
+        .order_by(Event.id.desc())
+    )
+
+
+def _row(event: Event, external_id: str, url: str | None, source: str, data: dict[str, Any]) -> EventRow:
+    return EventRow(
+        id=event.id,
+        time=event.created_at,
+        type=event.type,
+        posting=event.posting_id,
+        source=source,
+        external_id=external_id,
+        url=url,
+        backfill=event.backfill,
+        announced=event.announced,
+        data=data,
+        diff=event.diff,
+    )
+
+
+def find_watch(config: Config, name: str) -> WatchRule:
+    rule = next((watch for watch in config.watches if watch.name == name), None)
+    if rule is None:
+        known = ", ".join(watch.name for watch in config.watches) or "none"
+        raise UnknownWatch(f"no watch named {name!r} (the config has: {known})")
+    return rule
+
+
+def events(session: Session, config: Config, where: EventFilter, limit: int) -> list[EventRow]:
+    """The newest `limit` events that pass `where` (0: all). A watch filter applies that watch's
+    rule as the outbox does: the posting matches, the kind of event is wanted, the job is not
+    told of through an earlier copy, and nothing of it is muted."""
+    query = _query()
+    if where.since is not None:
+        query = query.where(Event.created_at >= where.since)
+    if where.type is not None:
+        query = query.where(Event.type == where.type)
+    if where.source is not None:
+        query = query.where(Source.name == where.source)
+    rule = find_watch(config, where.watch) if where.watch is not None else None
+    if rule is None and where.company is None:
+        return [_row(*found) for found in session.execute(query.limit(limit or None))]
+    return _filtered(session, query, rule, where.company, limit)
+
+
+def _filtered(
+    session: Session, query: Select[Any], rule: WatchRule | None, company: str | None, limit: int
+) -> list[EventRow]:
+    rules = RuleSet([rule]) if rule is not None else None
+    silenced = muted(session) if rule is not None else None
+    wanted_company = company.casefold() if company is not None else None
+    found: list[EventRow] = []
+    for row in _pages(session, query):
+        if wanted_company is not None and (row.company or "").casefold() != wanted_company:
+            continue
+        if rule is not None and rules is not None and silenced is not None:
+            if not row.announced or (row.posting, row.company) in silenced:
+                continue
+            if not event_wanted(rule, row.type, row.diff) or not rules.matching(row.data, row.source):
+                continue
+        found.append(row)
+        if limit and len(found) >= limit:
+            break
+    return found
+
+
+def _pages(session: Session, query: Select[Any]) -> Iterator[EventRow]:
+    """Every row of `query` (newest first), read a page at a time by keyset on the event id."""
+    below: int | None = None
+    while True:
+        page = query if below is None else query.where(Event.id < below)
+        rows = [_row(*found) for found in session.execute(page.limit(PAGE))]
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        below = rows[-1].id
+
+
+def recipient_events(session: Session, recipient: str, limit: int) -> list[EventRow]:
+    """What a recipient is told of, newest first: its outbox items, whatever their delivery state,
+    except those dropped by a mute."""
+    query = (
+        _query()
+        .join(OutboxItem, OutboxItem.event_id == Event.id)
+        .where(OutboxItem.recipient == recipient, OutboxItem.status != "muted")
+    )
+    return [_row(*found) for found in session.execute(query.limit(limit or None))]
