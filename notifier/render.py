@@ -164,6 +164,24 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def entry_of(row: dict[str, Any]) -> Entry:
+    """An event on a posting as every outlet shows it (`row`: event, data, diff, source, ...)."""
+    data = row["data"]
+    return Entry(
+        event=row["event"],
+        title=data.get("title") or "(untitled)",
+        company=data.get("company") or row.get("source") or "Unknown company",
+        url=data.get("url"),
+        locations=data.get("locations") or [],
+        workplace=data.get("workplace") or [],
+        salary=format_salary(data),
+        changes=describe_changes(row.get("diff"), data),
+        watches=row.get("watches", []),
+        backfill=row.get("backfill", False),
+        also_at=row.get("also_at", []),
+    )
+
+
 def build_view(
     recipient: str, rows: list[dict[str, Any]], backfill: str = "summary", backfill_top: int = 10
 ) -> DigestView:
@@ -177,19 +195,7 @@ def build_view(
     summarised: list[tuple[dict[str, Any], Entry]] = []
     for row in rows:
         data = row["data"]
-        entry = Entry(
-            event=row["event"],
-            title=data.get("title") or "(untitled)",
-            company=data.get("company") or row.get("source") or "Unknown company",
-            url=data.get("url"),
-            locations=data.get("locations") or [],
-            workplace=data.get("workplace") or [],
-            salary=format_salary(data),
-            changes=describe_changes(row.get("diff"), data),
-            watches=row.get("watches", []),
-            backfill=row.get("backfill", False),
-            also_at=row.get("also_at", []),
-        )
+        entry = entry_of(row)
         counts[entry.event] += 1
         if backfill == "summary" and entry.backfill:
             summarised.append((data, entry))

@@ -115,10 +115,11 @@ def find_watch(config: Config, name: str) -> WatchRule:
     return rule
 
 
-def events(session: Session, config: Config, where: EventFilter, limit: int) -> list[EventRow]:
+def events(session: Session, config: Config, where: EventFilter, limit: int, scan: int = 0) -> list[EventRow]:
     """The newest `limit` events that pass `where` (0: all). A watch filter applies that watch's
     rule as the outbox does: the posting matches, the kind of event is wanted, the job is not
-    told of through an earlier copy, and nothing of it is muted."""
+    told of through an earlier copy, and nothing of it is muted. With `scan`, a watch or
+    company filter reads no more than that many newest events (feeds stay cheap to write)."""
     query = _query()
     if where.since is not None:
         query = query.where(Event.created_at >= where.since)
@@ -129,6 +130,9 @@ def events(session: Session, config: Config, where: EventFilter, limit: int) -> 
     rule = find_watch(config, where.watch) if where.watch is not None else None
     if rule is None and where.company is None:
         return [_row(*found) for found in session.execute(query.limit(limit or None))]
+    if scan:
+        oldest = session.scalar(select(Event.id).order_by(Event.id.desc()).offset(scan - 1).limit(1))
+        query = query.where(Event.id >= oldest) if oldest is not None else query
     return _filtered(session, query, rule, where.company, limit)
 
 

@@ -149,5 +149,25 @@ def run_cycle(
     due = due_sources(config) if due is None else due
     if due:
         result.crawls = crawl_sources(config, [source.name for source in due], on_outcome)
+        refresh_feeds(config)
     result.digests = send_due_digests(config, transport)
     return result
+
+
+def refresh_feeds(config: Config) -> None:
+    """Write the Atom feeds, when the config asks for them, after a crawl brought news."""
+    if config.feeds is None:
+        return
+    from notifier.feeds import write_feeds
+
+    engine = open_database(config.database)
+    try:
+        with session_factory(engine)() as session:
+            changed = write_feeds(session, config)
+    except OSError as error:  # a full disk or a folder not writable: say so, send digests anyway
+        log.error("feeds not written to %s: %s", config.feeds.dir, error)
+        return
+    finally:
+        engine.dispose()
+    if changed:
+        log.info("feeds updated: %s", ", ".join(path.name for path in changed))

@@ -26,6 +26,7 @@ from rolewatch.cycle import (
     crawl_sources,
     is_source_due,
     last_crawl_starts,
+    refresh_feeds,
     send_due_digests,
     settle_interrupted,
 )
@@ -193,6 +194,7 @@ class Daemon:
             self._crawling += 1
         try:
             crawl_sources(config, names)
+            refresh_feeds(config)
         finally:
             with self._count_lock:
                 self._crawling -= 1

@@ -1,0 +1,140 @@
+"""Atom feeds of the event stream: one per watch, one per recipient.
+
+Entry ids are built from the event (its source, the posting's id there, the event's number), so
+a feed written again — by the next cycle, or served by `rolewatch serve` — never shows a
+reader an event twice. A feed's `updated` is its newest event's time, so the same events give
+the same bytes and an unchanged file is not rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy.orm import Session
+
+from config.schema import Config, Recipient
+from notifier.render import entry_of, environment
+from notifier.stream import EventFilter, EventRow, events, find_watch, recipient_events
+
+TAG = "tag:rolewatch,2026:"
+# A watch's feed looks for its entries among this many newest events.
+SCAN = 20_000
+
+
+class UnknownFeed(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Feed:
+    kind: Literal["watch", "recipient"]
+    name: str  # the watch's name, or the recipient's address
+    slug: str  # the file name, without ".xml"
+    title: str
+
+
+def watch_feed_of(name: str) -> Feed:
+    return Feed("watch", name, f"watch-{_slug(name)}", f"rolewatch: {name}")
+
+
+def recipient_feed_of(recipient: Recipient) -> Feed:
+    if recipient.email:
+        slug, title = _slug(recipient.email), recipient.email
+    else:
+        # A chat or webhook URL may carry a token: neither the file name nor the title shows it.
+        slug = hashlib.sha256(recipient.address.encode()).hexdigest()[:12]
+        title = recipient.shown
+    return Feed("recipient", recipient.address, f"recipient-{slug}", f"rolewatch for {title}")
+
+
+def all_feeds(config: Config) -> list[Feed]:
+    return [watch_feed_of(watch.name) for watch in config.watches] + [
+        recipient_feed_of(recipient) for recipient in config.recipients
+    ]
+
+
+def find_feed(config: Config, slug: str) -> Feed:
+    found = next((feed for feed in all_feeds(config) if feed.slug == slug), None)
+    if found is None:
+        raise UnknownFeed(f"no feed {slug!r}")
+    return found
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "unnamed"
+
+
+def feed_rows(session: Session, config: Config, feed: Feed, entries: int) -> list[EventRow]:
+    if feed.kind == "watch":
+        find_watch(config, feed.name)
+        return events(session, config, EventFilter(watch=feed.name), entries, scan=SCAN)
+    return recipient_events(session, feed.name, entries)
+
+
+def feed_xml(session: Session, config: Config, feed: Feed) -> bytes:
+    entries = config.feeds.entries if config.feeds else 50
+    rows = feed_rows(session, config, feed, entries)
+    generator = FeedGenerator()
+    generator.id(TAG + f"feed/{feed.slug}")
+    generator.title(feed.title)
+    generator.author({"name": "rolewatch"})
+    generator.subtitle(
+        f"New, changed, closed and reopened postings of the watch {feed.name}"
+        if feed.kind == "watch"
+        else "What rolewatch tells this recipient of"
+    )
+    generator.link(href=f"{feed.slug}.xml", rel="self")
+    generator.generator("rolewatch")
+    template = environment(config.mail.templates).get_template("feed_entry.html.j2")
+    # feedgen puts the entry added first last; the newest must come first.
+    for row in reversed(rows):
+        entry = entry_of({"event": row.type, "data": row.data, "diff": row.diff, "source": row.source})
+        item = generator.add_entry()
+        item.id(TAG + f"event/{quote(row.source, safe='')}/{quote(row.external_id, safe='')}/{row.id}")
+        item.title(f"{row.type.upper()}: {entry.title} — {entry.company}")
+        item.updated(row.time)
+        item.published(row.time)
+        if entry.url:
+            item.link(href=entry.url)
+        item.author({"name": entry.company})
+        item.category(term=row.type)
+        item.content(template.render(e=entry), type="html")
+    generator.updated(rows[0].time if rows else "1970-01-01T00:00:00Z")
+    return bytes(generator.atom_str(pretty=True))
+
+
+def write_feeds(session: Session, config: Config) -> list[Path]:
+    """Write every feed into `feeds.dir`; returns the files that changed."""
+    assert config.feeds is not None
+    folder = Path(config.feeds.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for feed in all_feeds(config):
+        path = folder / f"{feed.slug}.xml"
+        content = feed_xml(session, config, feed)
+        if path.exists() and path.read_bytes() == content:
+            continue
+        # Readers polling the file never see half of it.
+        temporary = path.with_suffix(f".xml.{os.getpid()}.tmp")
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+        changed.append(path)
+    return changed
+
+
+def watch_feed(session: Session, config: Config, name: str) -> bytes:
+    return feed_xml(session, config, watch_feed_of(name))
+
+
+def recipient_feed(session: Session, config: Config, address: str) -> bytes:
+    recipient = next((r for r in config.recipients if r.address == address), None)
+    if recipient is None:
+        raise UnknownFeed(f"no recipient {address!r}")
+    return feed_xml(session, config, recipient_feed_of(recipient))
