@@ -96,7 +96,7 @@ def _interpolate(
         return {k: _interpolate(tree, v, (*path, k), filename, env, problems) for k, v in node.items()}
     if isinstance(node, list):
         return [_interpolate(tree, v, (*path, i), filename, env, problems) for i, v in enumerate(node)]
-    if isinstance(node, str) and "${" in node:
+    if isinstance(node, str) and "${" in node and not _expanded_when_sent(path):
 
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
@@ -111,6 +111,13 @@ def _interpolate(
 
         return _ENV_REF.sub(substitute, node)
     return node
+
+
+def _expanded_when_sent(path: tuple[Any, ...]) -> bool:
+    """A recipient's Apprise or webhook URL keeps its `${VAR}`s until a digest is sent: the
+    address a recipient's digests are stored under then holds no token, and a new token
+    keeps the recipient's history."""
+    return len(path) == 3 and path[0] == "recipients" and path[2] in ("notify", "webhook")
 
 
 def _describe(error: ValidationError, tree: CommentedMap, filename: str) -> list[str]:

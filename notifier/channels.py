@@ -105,6 +105,7 @@ class WebhookChannel:
 
     url: str
     secret: str
+    env: Mapping[str, str]
 
     def deliver(self, config: Config, out: Outgoing) -> str:
         body = json.dumps(payload(out), default=str).encode()
@@ -120,10 +121,11 @@ class WebhookChannel:
         shown = shown_address(self.url)
         try:
             answer = requests.post(
-                self.url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
+                expand(self.url, self.env), data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
             )
         except requests.RequestException as error:
-            raise DeliveryError(f"webhook {shown}: {type(error).__name__}: {error}") from None
+            # Not the error's text: it quotes the URL, whose path may be a token.
+            raise DeliveryError(f"webhook {shown}: {type(error).__name__} (no answer)") from None
         if 200 <= answer.status_code < 300:
             return shown
         # A refusal (4xx) lasts, except "too many requests" and "request timeout".
@@ -173,4 +175,4 @@ def channel_for(
         raise DeliveryError(
             f"webhook {recipient.shown}: environment variable {recipient.secret_env} (its secret) is empty"
         )
-    return WebhookChannel(recipient.webhook, secret)
+    return WebhookChannel(recipient.webhook, secret, env)

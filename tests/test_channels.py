@@ -242,6 +242,11 @@ def test_apprise_delivers_the_digest_as_short_text_with_links(
     )
     assert [r.status for r in second.reports] == ["sent"]
     assert [r.path for r in receiver.requests] == ["/alerts-room", "/alerts-room"]
+    with sessions() as session:
+        # Stored under the URL as written: a token read from the environment stays out of the DB.
+        assert set(session.scalars(select(Digest.recipient))) == {
+            f"json://127.0.0.1:{receiver.port}/${{CHAT_PATH}}"
+        }
     message = json.loads(receiver.requests[1].body)
     assert message["title"] == "1 new — Stripe"
     text = message["message"]
@@ -311,3 +316,20 @@ def test_a_recipient_names_exactly_one_channel(recipient: str, message: str) -> 
         message in problem and problem.startswith("bad.yaml:4:") and "recipients[0]" in problem
         for problem in error.value.problems
     ), error.value.problems
+
+
+def test_a_webhook_nobody_answers_is_retried_and_its_error_keeps_the_path_out(
+    sessions: sessionmaker[Session], database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    monkeypatch.setenv("HOOK_TOKEN", "tok-123")
+    config = webhook_config(database_url, f"http://127.0.0.1:{free_port()}/hooks/${{HOOK_TOKEN}}")
+    crawl(sessions, config, board_before())
+
+    report = send_digests(sessions, config, MaildirTransport(tmp_path / "mail"))
+
+    assert [r.status for r in report.reports] == ["retry"]
+    error = report.reports[0].error or ""
+    assert "ConnectionError" in error and "tok-123" not in error and "/hooks" not in error

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from config.families import FAMILIES
 from config.schema import (
     CrawlSettings,
+    FeedSettings,
     MailConfig,
     Recipient,
     SmtpSettings,
@@ -34,6 +35,7 @@ def test_every_source_family_is_documented(family: str) -> None:
         (MailConfig, "mail."),
         (SmtpSettings, ""),
         (CrawlSettings, "crawl."),
+        (FeedSettings, "feeds."),
     ],
     ids=lambda value: getattr(value, "__name__", value),
 )
