@@ -226,7 +226,7 @@ class _Spans:
 def _from_range(match: re.Match[str], text: str) -> tuple[Salary | None, bool]:
     """The range as pay, and whether it was money at all (a currency before it or after its end)."""
     # "2024 - $120,000" is a year and a figure; "70.000 - 90.000 EUR" names its currency last.
-    currency = _currency_of(match, "a") or _currency(match.group("bpost"), SUFFIX_SYMBOLS)
+    currency = _currency_of(match, "a", text) or _currency(match.group("bpost"), SUFFIX_SYMBOLS)
     if currency is None or (match.group("dash").lower() == "and" and not match.group("between")):
         return None, False
     if match.group("amag") or match.group("bmag"):
@@ -248,7 +248,7 @@ def _from_range(match: re.Match[str], text: str) -> tuple[Salary | None, bool]:
 
 
 def _from_single(match: re.Match[str], text: str) -> Salary | None:
-    currency = _currency_of(match, "a")
+    currency = _currency_of(match, "a", text)
     if currency is None or match.group("amag"):
         return None
     amount = _number(match.group("anum")) * _multiplier(match.group("aunit"))
@@ -264,9 +264,26 @@ def _from_single(match: re.Match[str], text: str) -> Salary | None:
     return Salary(float(amount), float(amount), currency, period)
 
 
-def _currency_of(match: re.Match[str], side: str) -> str | None:
+def _currency_of(match: re.Match[str], side: str, text: str | None = None) -> str | None:
     prefix, suffix = match.group(f"{side}pre"), match.group(f"{side}post")
-    return _currency(prefix, PREFIX_SYMBOLS) or _currency(suffix, SUFFIX_SYMBOLS)
+    currency = _currency(prefix, PREFIX_SYMBOLS) or _currency(suffix, SUFFIX_SYMBOLS)
+    if prefix == "$" and text is not None:
+        # "The annual Canadian base salary range ... is $160,000": the country names the dollar.
+        before = _sentence_before(match, text, reach=120)
+        country = _DOLLAR_COUNTRY.search(before)
+        # "US and Canada base range" names the US dollar too: it stays the US dollar.
+        if country and not _US.search(before):
+            return _DOLLAR_OF[country.group(1).lower()[:4]]
+    return currency
+
+
+# A bare "$" is the US dollar unless the words before it, in its sentence, name another dollar.
+_DOLLAR_COUNTRY = re.compile(
+    r"\b(canad(?:a|ian)|austral(?:ia|ian)|new\s+zealand|singapore(?:an)?|hong\s+kong|mexic(?:o|an))\b",
+    re.IGNORECASE,
+)
+_US = re.compile(r"\b(?:US|U\.S\.|USA|United\s+States|American)\b")
+_DOLLAR_OF = {"cana": "CAD", "aust": "AUD", "new ": "NZD", "sing": "SGD", "hong": "HKD", "mexi": "MXN"}
 
 
 def _currency(token: str | None, symbols: dict[str, str]) -> str | None:

@@ -25,7 +25,9 @@ _FIELD_VALUES = {
     "office based": ONSITE, "on premises": ONSITE,
 }  # fmt: skip
 
-_PLACE_REMOTE = re.compile(r"\b(?:remote|telecommut\w*|work from home|wfh|anywhere)\b", re.IGNORECASE)
+_PLACE_REMOTE = re.compile(
+    r"\b(?:remote|tele(?:commut|work)\w*|work from home|wfh|anywhere)\b", re.IGNORECASE
+)
 _PLACE_HYBRID = re.compile(r"\bhybrid\b", re.IGNORECASE)
 _PLACE_ONSITE = re.compile(r"\b(?:on-?site|in[- ]office|in[- ]person)\b", re.IGNORECASE)
 
@@ -39,7 +41,7 @@ _REMOTE_TEXT = re.compile(
     r"|\b(?:performed|done|based|located|worked|hired)\s+remotely\b"
     r"|\bremote\s+(?:with)?in\s+(?:the\s+)?(?:US|U\.S\.|USA|United\s+States|Canada|UK|EU|Europe|EMEA)\b"
     r"|\bopen\s+to\s+remote\b|#LI-Remote\b"
-    r"|\btelecommut\w*\s+(?:is\s+)?(?:permitted|allowed|available|possible)",
+    r"|\btele(?:commut|work)\w*\s+(?:is\s+)?(?:permitted|allowed|available|possible)",
     re.IGNORECASE,
 )
 # An explicit "no" beats any general talk of remote work elsewhere in the posting.
@@ -71,16 +73,29 @@ _ONSITE_TEXT = re.compile(
 # "3 days a week in our Berlin office" is hybrid; five is onsite. Only counts next to an office word.
 _DAYS_A_WEEK = re.compile(
     r"\b(?P<days>[1-5]|one|two|three|four|five)(?:\s*\(\d\))?(?P<upto>\s*(?:-|–|to|or)\s*(?:[1-5]|two|three|four|five))?"
-    r"\s*(?:days?|times)\s*(?:a|per|/|each|every|in\s+a)\s*week\b"
+    r"(?:\s*\(\d(?:\s*[-–]\s*\d)?\))?\s*(?:days?|times)\s*(?:a|per|/|each|every|in\s+a)\s*week\b"
     r"|\b(?:once|twice)\s+(?:a|per|every)\s+week\b",
     re.IGNORECASE,
 )
-_OFFICE_WORD = re.compile(r"\b(?:offices?(?!\s+hours)|in[- ]person|on-?site|together|hub)\b", re.IGNORECASE)
+_OFFICE_WORD = re.compile(
+    r"\b(?:offices?(?!\s+hours)|in[- ]office|in[- ]person|on-?site|together|hub)\b", re.IGNORECASE
+)
+# "experience working in a remote-first environment" asks for a past, not offers this job.
+_ABOUT_EXPERIENCE = re.compile(
+    r"\b(?:experience|experienced|background|comfortable|track\s+record)\b[^.]{0,50}?\bremote\b",
+    re.IGNORECASE,
+)
 # "50% Telecommuting permitted", "(Hybrid: 50% in office)": the share says which it is.
 _SHARE = re.compile(
     r"\b(?P<share>\d{1,3})\s?%\s*(?:of\s+(?:the|your|their)\s+time\b[^.]{0,40}?\s)?(?:[\w-]+\s+)?"
-    r"(?:(?P<away>remote|telecommut\w*|work\s+from\s+home)"
+    r"(?:(?P<away>remote|tele(?:commut|work)\w*|work\s+from\s+home)"
     r"|(?P<office>in[- ](?:\w+\s+){0,2}office|on-?site|in[- ]person))",
+    re.IGNORECASE,
+)
+# "Telework up to 40% of the time": the remote word first, then its share.
+_AWAY_SHARE = re.compile(
+    r"\b(?:remote\s+work|tele(?:commut|work)\w*|work(?:ing)?\s+from\s+home)\s+(?:is\s+)?(?:up\s+to\s+|of\s+)?"
+    r"(?P<share>\d{1,3})\s?%",
     re.IGNORECASE,
 )
 # "available either in an office location or as a remote position" offers both.
@@ -100,7 +115,7 @@ _CONDITIONAL = re.compile(r"^\W*if\b|\bif\s+(?:the|this)\s+(?:posting|role|posit
 _BREAKS = re.compile(r"[.!?](\s+)|(\n+)")
 
 # Words each text pattern needs (in the lower-cased text); a sentence without any is not searched.
-_REMOTE_WORDS = ("remote", "telecommut", "home", "anywhere")
+_REMOTE_WORDS = ("remote", "telecommut", "telework", "home", "anywhere")
 _ONSITE_WORDS = ("site", "office", "person")
 _NAMED_WORDS = (*_REMOTE_WORDS, "wfh", "hybrid", *_ONSITE_WORDS)  # what `_kinds_named` looks for
 _WORDS = (*_NAMED_WORDS, "%", "week")
@@ -202,7 +217,13 @@ def _kinds_in_sentence(sentence: str, lowered: str) -> set[str]:
     share = _SHARE.search(sentence) if "%" in lowered else None
     if share:
         found.add(_kind_of_share(share))
-    elif any(word in lowered for word in _REMOTE_WORDS) and _REMOTE_TEXT.search(sentence):
+    elif "%" in lowered and (away := _AWAY_SHARE.search(sentence)):
+        found.add(HYBRID if 0 < int(away.group("share")) < 100 else REMOTE)
+    elif (
+        any(word in lowered for word in _REMOTE_WORDS)
+        and _REMOTE_TEXT.search(sentence)
+        and not _ABOUT_EXPERIENCE.search(sentence)
+    ):
         # A share ("50% remote work permitted") already said how remote the job is.
         found.add(REMOTE)
         if _OFFICE_OR_REMOTE.search(sentence):

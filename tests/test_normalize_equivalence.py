@@ -123,7 +123,28 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("text", TEXTS, ids=[str(text)[:40] for text in TEXTS])
+# Cases whose reading was changed on purpose after the reference (telework, experience asked
+# for, "three to four (3-4) days", a country's dollar): their tables in test_workplace.py and
+# test_salary.py say what they read as now.
+READ_DIFFERENTLY = {
+    "Telework up to 40% of the time is permitted for this position.",
+    "Full-time telework is available.",
+    "Telework permitted within the state of Virginia.",
+    "Background collaborating in remote-first companies. You will join our Madrid office five days a week.",
+    "You are comfortable with remote-first, asynchronous communication.",
+    "Office attendance of two to three (2-3) days per week is expected.",
+    "Pay for this role, for hires in Canada, runs from $130,000 to $170,000 a year.",
+    "Our Vancouver office's Canadian salary band: $98,000 - $121,000",
+    "For Australian applicants the package is $150k–$175k per annum",
+}
+COMPARED = [text for text in TEXTS if text not in READ_DIFFERENTLY]
+
+
+def test_the_texts_read_differently_are_unit_test_cases() -> None:
+    assert set(TEXTS) >= READ_DIFFERENTLY
+
+
+@pytest.mark.parametrize("text", COMPARED, ids=[str(text)[:40] for text in COMPARED])
 def test_unit_test_texts_read_as_the_reference_reads_them(text: str | None) -> None:
     same_as_reference(text)
 

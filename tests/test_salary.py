@@ -10,6 +10,15 @@ from pipeline.salary import Salary, parse_salary
 
 # (text, expected). Texts marked "real" are copied from tests/fixtures/real/ or rolewatch/demo_data/.
 PAY_CASES: list[tuple[str, Salary]] = [
+    # A bare "$" is the dollar of the country its sentence names.
+    (
+        "Pay for this role, for hires in Canada, runs from $130,000 to $170,000 a year.",
+        Salary(130000, 170000, "CAD", "year"),
+    ),
+    ("Our Vancouver office's Canadian salary band: $98,000 - $121,000", Salary(98000, 121000, "CAD", "year")),
+    ("For Australian applicants the package is $150k–$175k per annum", Salary(150000, 175000, "AUD", "year")),
+    ("The base range for the US and Canada is $140,000 - $180,000.", Salary(140000, 180000, "USD", "year")),
+    ("We pay $140,000 - $180,000. Some roles are open in Canada too.", Salary(140000, 180000, "USD", "year")),
     # US ranges: hyphen, en dash, em dash, "to", "between ... and", no spaces.
     ("$155,700 - $285,600", Salary(155700, 285600, "USD", "year")),
     ("$155,700 – $285,600", Salary(155700, 285600, "USD", "year")),

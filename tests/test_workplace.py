@@ -65,6 +65,20 @@ SEED_OFFER = (
 
 # Posting text. "real" marks sentences copied from the recorded payloads.
 TEXT_CASES: list[tuple[str | None, list[str]]] = [
+    # Telework is remote work; a share of it makes the job hybrid.
+    ("Telework up to 40% of the time is permitted for this position.", ["hybrid"]),
+    ("Full-time telework is available.", ["remote"]),
+    ("Telework permitted within the state of Virginia.", ["remote"]),
+    # Asking for remote experience offers no remote work.
+    (
+        "Background collaborating in remote-first companies. You will join our Madrid office "
+        "five days a week.",
+        ["onsite"],
+    ),
+    ("You are comfortable with remote-first, asynchronous communication.", []),
+    # A span of office days with the figures repeated is still hybrid.
+    ("Office attendance of two to three (2-3) days per week is expected.", ["hybrid"]),
+    ("Expect in-office collaboration 3 to 4 days a week.", ["hybrid"]),
     (SEED_OFFER, HYBRID_AND_REMOTE),  # real: the seed ad
     # Remote.
     ("This is a fully remote role", REMOTE),
