@@ -127,18 +127,24 @@ class SourceIngest:
 
     def finish(self, verdict: CrawlVerdict) -> CrawlReport:
         """Sort out, normalize and store in one go (see `sort_out` and `store` to split it)."""
-        batch = self.sort_out()
+        batch = self.sort_out(verdict.listing_only)
         return self.store(verdict, batch, normalize_all(batch.to_normalize, self.source.company))
 
-    def sort_out(self) -> Sorted:
-        """What changed since the last crawl, by raw hash: only that needs normalizing."""
+    def sort_out(self, listing_only: frozenset[str] = frozenset()) -> Sorted:
+        """What changed since the last crawl, by raw hash: only that needs normalizing. A job
+        given only as its listing had it (`listing_only`) and stored already is seen, as stored:
+        the listing lacks its text, which is no change of the job."""
         batch = Sorted()
         if self._same_listing:
             batch.unchanged = {ext: row for ext, (row, _, status) in self._stored.items() if status == "open"}
         company = self.source.company
         for external_id, raw in self._raws.items():
-            digest = raw_hash(raw, company)
             row_id, stored_hash, status = self._stored.get(external_id, (0, None, ""))
+            if external_id in listing_only and row_id:
+                if status == "open":
+                    batch.unchanged[external_id] = row_id
+                continue
+            digest = raw_hash(raw, company)
             if digest == stored_hash and status == "open":
                 batch.unchanged[external_id] = row_id
             else:

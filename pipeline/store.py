@@ -66,6 +66,9 @@ class CrawlVerdict:
     kept: frozenset[str] = frozenset()
     # What was read around without making the crawl incomplete (why each job was kept, ...).
     notes: list[str] = field(default_factory=list)
+    # Jobs whose detail could not be fetched, given as their listing had them (title, place,
+    # link): stored when new, and a job stored already keeps its stored version.
+    listing_only: frozenset[str] = frozenset()
 
     @property
     def complete(self) -> bool:

@@ -17,7 +17,7 @@ from crawler.extract.smartrecruiters import extract_smartrecruiters_detail, extr
 from pipeline.db import open_database, session_factory
 from pipeline.models import PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
-from tests.conftest import crawl_source, real_payload
+from tests.conftest import crawl_source, real_payload, stored_postings, version_and_event_counts
 
 LIST_PATH = "/v1/companies/Tieto2/postings"
 
@@ -107,6 +107,10 @@ def _serve_board(server: BoardServer, page_size: int = 2) -> list[dict[str, Any]
     return list(items)
 
 
+def job_ad_of_visa() -> Any:
+    return real_payload("smartrecruiters/visa-posting-detail.json")["jobAd"]
+
+
 def _config(make_config: Callable[..., Config], url: str, database_url: str) -> Config:
     return make_config(
         f"""
@@ -155,8 +159,31 @@ def test_a_failed_detail_or_list_page_makes_the_crawl_incomplete(
     board_server.set(f"{LIST_PATH}/{items[1]['id']}", Reply(b"down", status=503, content_type="text/plain"))
     detail_failed = crawl_source(config, "tieto", timeout=120)
     assert detail_failed.result["status"] == "incomplete"
-    assert detail_failed.result["new"] == 2  # the others are stored; the gap is a problem
+    # Every job is stored, the one without its detail as the list gave it; the gap is a problem.
+    assert detail_failed.result["new"] == 3
     assert any(f"postings/{items[1]['id']} failed: HTTP 503" in p for p in detail_failed.result["problems"])
+    listed_only = stored_postings(database_url)[items[1]["id"]]
+    assert listed_only["title"] == items[1]["name"]
+    assert listed_only["locations"] == ["Szczecin, Poland"] and listed_only["workplace"] == ["hybrid"]
+    assert listed_only["url"] == f"https://jobs.smartrecruiters.com/Tieto2/{items[1]['id']}"
+    assert listed_only["description"] == ""
+
+    # Its detail back: the ad's text is added. Then another detail fails: that job, stored
+    # already, keeps its version (no "changed" for text the list never has) and stays open.
+    board_server.set(f"{LIST_PATH}/{items[1]['id']}", json.dumps({**items[1], "jobAd": {
+        "sections": {"jobDescription": {"text": "<p>Build test rigs.</p>"}}}}))  # fmt: skip
+    recovered = crawl_source(config, "tieto", timeout=120)
+    assert (recovered.result["status"], recovered.result["changed"]) == ("complete", 1)
+    assert "Build test rigs." in stored_postings(database_url)[items[1]["id"]]["description"]
+    before = version_and_event_counts(database_url)
+    board_server.set(f"{LIST_PATH}/{items[0]['id']}", Reply(b"down", status=503, content_type="text/plain"))
+    again = crawl_source(config, "tieto", timeout=120)
+    assert again.result["status"] == "incomplete"
+    assert (again.result["new"], again.result["changed"], again.result["closed"]) == (0, 0, 0)
+    assert version_and_event_counts(database_url) == before
+    assert "kept confidential" in stored_postings(database_url)[items[0]["id"]]["description"]
+    board_server.set(f"{LIST_PATH}/{items[0]['id']}", json.dumps({**items[0], "jobAd": job_ad_of_visa(),
+        "postingUrl": f"https://jobs.smartrecruiters.com/Tieto2/{items[0]['id']}"}))  # fmt: skip
 
     board_server.handle(
         LIST_PATH,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from config.schema import SourceConfig
 from crawler.boards.base import Board
+from crawler.items import ExtractResult, RawPosting
 
 
 def failure_reason(failure: Failure) -> str:
@@ -18,9 +23,25 @@ def failure_reason(failure: Failure) -> str:
 
 class DetailBoard(Board):
     """A posting whose detail cannot be fetched is not silently dropped: it is a problem, so
-    the crawl is incomplete and nothing is closed because of the gap."""
+    the crawl is incomplete and nothing is closed because of the gap. What the listing gave
+    of it (title, place, link), passed as the request's `listed` keyword, is stored when the
+    job is new; a job stored already keeps its stored version."""
 
-    def detail_failed(self, failure: Failure) -> None:
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
+        self.listing_only: set[str] = set()
+
+    def detail_failed(self, failure: Failure) -> Iterator[RawPosting]:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         self.record_problem(f"posting {url} failed: {failure_reason(failure)}")
+        listed = request.cb_kwargs.get("listed") if request is not None else None
+        raw = self.from_listing(listed) if listed is not None else None
+        if raw is not None:
+            self.listing_only.add(raw.external_id)
+            yield from self.emit(ExtractResult(postings=[raw]))
+
+    def from_listing(self, listed: Any) -> RawPosting | None:
+        """The posting as its listing entry gave it (boards whose listing has no such entry:
+        None)."""
+        return listed if isinstance(listed, RawPosting) else None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
 from config.schema import SourceConfig
-from crawler.boards.base import base_url
+from crawler.boards.base import base_url, board_token
 from crawler.boards.detail import DetailBoard
 from crawler.extract.smartrecruiters import extract_smartrecruiters_detail, extract_smartrecruiters_list
 from crawler.items import ExtractResult, RawPosting
@@ -64,6 +65,8 @@ class SmartRecruitersBoard(DetailBoard):
                 f"{self.api_base}/v1/companies/{self.source.board}/postings/{listed.external_id}",
                 callback=self.parse_posting,
                 errback=self.detail_failed,
+                # Its title, place and link are stored if the detail cannot be fetched.
+                cb_kwargs={"listed": listed},
             )
         if page.next_offset is not None:
             yield self._list_request(page.next_offset)
@@ -74,7 +77,16 @@ class SmartRecruitersBoard(DetailBoard):
             return
         self.listing_complete = True
 
-    def parse_posting(self, response: Response) -> Iterator[RawPosting]:
+    def from_listing(self, listed: Any) -> RawPosting | None:
+        if not isinstance(listed, RawPosting):
+            return None
+        # The list gives no link; the public page of a posting is at this address.
+        url = (
+            listed.url or f"https://jobs.smartrecruiters.com/{board_token(self.source)}/{listed.external_id}"
+        )
+        return replace(listed, url=url)
+
+    def parse_posting(self, response: Response, listed: RawPosting | None = None) -> Iterator[RawPosting]:
         payload = self.decode_json(response)
         if payload is None:
             return
