@@ -26,6 +26,7 @@ from notifier.channels import Outgoing, channel_for
 from notifier.outbox import oldest_pending, pending_items
 from notifier.render import DigestView, build_view, environment, render, subject_text
 from notifier.transports import DeliveryError, Transport
+from pipeline.dates import parse_posted, shown_date
 from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
 
 log = logging.getLogger(__name__)
@@ -343,6 +344,10 @@ def digest_rows(session: Session, digest: Digest) -> list[dict[str, Any]]:
             "source": item.event.posting.source.name,
             "watches": item.watches.split(","),
             "backfill": item.event.backfill,
+            "posted": shown_date(
+                parse_posted(item.event.version.data.get("posted_at"), item.event.version.seen_at),
+                item.event.posting.first_seen,
+            ),
         }
         for item in items
     ]

@@ -47,6 +47,8 @@ class Entry:
     backfill: bool = False
     # Links to the same job on other sources.
     also_at: list[str] = field(default_factory=list)
+    # "Posted 4 Aug 2026", or "First seen 3 Dec 2026" when the board gives no date.
+    posted: str | None = None
 
     @property
     def where(self) -> str:
@@ -179,6 +181,7 @@ def entry_of(row: dict[str, Any]) -> Entry:
         watches=row.get("watches", []),
         backfill=row.get("backfill", False),
         also_at=row.get("also_at", []),
+        posted=row.get("posted"),
     )
 
 

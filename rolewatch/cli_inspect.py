@@ -26,7 +26,11 @@ from rolewatch.cli_support import (
 @config_option
 @click.option("--company")
 @click.option("--status", type=click.Choice(["open", "closed"]))
-@click.option("--since", type=click.DateTime(), help="First seen on or after this date (UTC).")
+@click.option(
+    "--since",
+    type=click.DateTime(),
+    help="Posted on or after this date (UTC): the board's date, else first seen.",
+)
 @click.option(
     "--limit", type=click.IntRange(min=0), default=500, show_default=True, help="At most this many; 0: all."
 )
@@ -48,7 +52,7 @@ def postings(
     config = load(config_path)
     with database_session(config) as session:
         rows = list_postings(session, company, status, since.replace(tzinfo=UTC) if since else None)
-    columns = ["id", "source", "status", "title", "company", "locations", "salary_max", "first_seen"]
+    columns = ["id", "source", "status", "title", "company", "locations", "salary_max", "posted"]
     print_rows(rows[:limit] if limit else rows, columns, as_json, as_csv=as_csv)
     if limit and len(rows) > limit:
         click.echo(f"showing the newest {limit:,} of {len(rows):,} postings; --limit 0 shows all", err=True)

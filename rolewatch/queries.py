@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
+from pipeline.dates import posted_or_first_seen
 from pipeline.diff import field_diff
 from pipeline.models import CrawlRun, Digest, Posting, PostingVersion, Source
 from pipeline.normalize import Posting as NormalPosting
@@ -33,7 +34,10 @@ def find_posting(session: Session, ref: str) -> Posting:
     return posting
 
 
-def posting_row(posting: Posting, data: dict[str, Any]) -> dict[str, Any]:
+def posting_row(posting: Posting, data: dict[str, Any], seen_at: datetime | None = None) -> dict[str, Any]:
+    """A posting as listings show it; `seen_at`, when its version was stored, dates a relative
+    "Posted 3 Days Ago"."""
+    posted = posted_or_first_seen(data.get("posted_at"), seen_at or posting.last_seen, posting.first_seen)
     return {
         "id": posting.id,
         "source": posting.source.name,
@@ -47,6 +51,7 @@ def posting_row(posting: Posting, data: dict[str, Any]) -> dict[str, Any]:
         "salary_max": data.get("salary_max"),
         "salary_currency": data.get("salary_currency"),
         "url": posting.url,
+        "posted": posted.isoformat(),
         "first_seen": posting.first_seen.isoformat(),
         "last_seen": posting.last_seen.isoformat(),
         "versions": posting.version_count,
@@ -59,14 +64,15 @@ def list_postings(
     status: str | None = None,
     since: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored postings, newest first, each as its latest version shows it."""
+    """Stored postings, newest first, each as its latest version shows it; `since`: posted on
+    or after it (the board's date, or when first seen where the board gives none)."""
     latest = (
         select(PostingVersion.posting_id, func.max(PostingVersion.number).label("number"))
         .group_by(PostingVersion.posting_id)
         .subquery()
     )
     query = (
-        select(Posting, PostingVersion.data)
+        select(Posting, PostingVersion.data, PostingVersion.seen_at)
         .join(latest, latest.c.posting_id == Posting.id)
         .join(
             PostingVersion,
@@ -77,8 +83,12 @@ def list_postings(
     if status:
         query = query.where(Posting.status == status)
     if since:
+        # A posting is first seen after it is posted: one first seen before `since` was posted
+        # before it too. The board's own date is read in Python ("Posted 3 Days Ago").
         query = query.where(Posting.first_seen >= since)
-    rows = [posting_row(posting, data) for posting, data in session.execute(query)]
+    rows = [posting_row(posting, data, seen_at) for posting, data, seen_at in session.execute(query)]
+    if since:
+        rows = [row for row in rows if datetime.fromisoformat(row["posted"]) >= since]
     if company:
         rows = [row for row in rows if (row["company"] or "").casefold() == company.casefold()]
     return rows
