@@ -1,5 +1,7 @@
-"""`python -m bench [matching|ingest|render|crawl] [options]`: every benchmark by default.
+"""`python -m bench [preset|matching|ingest|render|crawl] [options]`: every benchmark by default.
 
+- preset: precision and recall of the `infrastructure` preset on the hand-labelled real
+  postings (tests/preset_quality.py);
 - matching: 100,000 postings x 100 rules (bench/matching.py), and the explaining path;
 - ingest: the recorded Stripe board stored in-process, first crawl and unchanged recrawl;
 - render: one digest of 10,000 events (bench/digest_render.py);
@@ -21,7 +23,7 @@ from bench.machine import describe
 from bench.matching import bench_ingest, bench_matching
 from bench.workers import bench_workers
 
-STEPS = ("matching", "ingest", "render", "crawl")
+STEPS = ("preset", "matching", "ingest", "render", "crawl")
 NAMED_ONLY = ("workers",)
 
 
@@ -58,6 +60,10 @@ def main() -> None:
         parser.error(f"unknown step {', '.join(unknown)} (choose from {', '.join(STEPS + NAMED_ONLY)})")
     steps = args.steps or list(STEPS)
     print(describe(), flush=True)
+    if "preset" in steps:
+        from tests.preset_quality import measure
+
+        print(f"preset infrastructure: {measure().summary()}", flush=True)
     if "matching" in steps:
         bench_matching(args.postings)
     if "ingest" in steps:

@@ -233,6 +233,24 @@ class Topic(Strict):
     min_text: Annotated[int, Field(ge=1)] = 3
 
 
+class Signal(Strict):
+    """One named piece of evidence: `weight` for each distinct term of `terms` found in `fields`,
+    counting at most `most` terms. A negative weight counts against."""
+
+    name: str
+    weight: float
+    terms: Annotated[list[str], Field(min_length=1)]
+    fields: list[Literal["title", "description", "department"]] = ["title"]
+    most: Annotated[int, Field(ge=1)] = 1
+
+
+class Score(Strict):
+    """Evidence weighed together: the posting matches when its signals add up to `threshold`."""
+
+    signals: Annotated[list[Signal], Field(min_length=1)]
+    threshold: float
+
+
 class WatchRule(Strict):
     """Which postings and events a person cares about. All given conditions must hold."""
 
@@ -246,6 +264,7 @@ class WatchRule(Strict):
     title_none: list[str] = []
     regex: str | None = None
     topic: Topic | None = None
+    score: Score | None = None
     workplace: list[Workplace] = []
     min_salary: MinSalary | None = None
     companies: list[str] = []

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.schema import MinSalary, WatchRule
+from config.schema import MinSalary, Score, WatchRule
 from notifier.textscan import Scanner
 from pipeline.salary import salary_top
 
@@ -189,6 +189,48 @@ class _SalaryFloors:
         return reached[bisect_right(amounts, top)]
 
 
+@dataclass(frozen=True)
+class Fired:
+    """A signal that found terms: its name, what it adds, and the terms it found."""
+
+    name: str
+    points: float
+    terms: list[str]
+
+
+class _Scorer:
+    """A `score` condition: the one place its signals are weighed, for matching and explaining."""
+
+    def __init__(self, score: Score, lexicon: _Lexicon) -> None:
+        self.threshold = score.threshold
+        self.signals = []
+        for signal in score.signals:
+            where = tuple(signal.fields)
+            terms = list(dict.fromkeys(signal.terms))
+            lexicon.mask(terms, where)
+            self.signals.append((signal, where, [(term, lexicon.bits[term]) for term in terms]))
+
+    def weigh(self, posting: Posting) -> tuple[float, list[Fired]]:
+        total, fired = 0.0, []
+        for signal, where, terms in self.signals:
+            found = posting.terms(where)
+            hits = [term for term, bit in terms if found & bit][: signal.most]
+            if hits:
+                points = signal.weight * len(hits)
+                total += points
+                fired.append(Fired(signal.name, points, hits))
+        return total, fired
+
+    def reached(self, posting: Posting) -> bool:
+        return self.weigh(posting)[0] >= self.threshold
+
+    def explain(self, posting: Posting) -> tuple[bool, str]:
+        total, fired = self.weigh(posting)
+        shown = "; ".join(f"{f.name} {f.points:+g} ({', '.join(f.terms)})" for f in fired) or "no signal"
+        verdict = "reaches" if total >= self.threshold else "is below"
+        return total >= self.threshold, f"score {total:g} {verdict} {self.threshold:g}: {shown}"
+
+
 def _sources(posting: Posting) -> Iterable[str]:
     return () if posting.source is None else (posting.source,)
 
@@ -206,6 +248,7 @@ class RuleSet:
         self._workplace = _Members(lambda posting: posting.workplace)
         self._salary = _SalaryFloors()
         self._keys: dict[Hashable, int] = {}
+        self._scorers: dict[int, _Scorer] = {}  # by id of the rule's `score`
         self._checks: list[list[tuple[int, Check]]] = [[] for _ in range(self.ROUNDS)]
         # Term conditions, per round and fields read: (bit, mask, want, negate) holds when
         # `(found & mask == want) != negate` for the bits `found` of the terms the fields mention.
@@ -344,6 +387,9 @@ class RuleSet:
                 return (posting.terms(fields) & in_text).bit_count() >= least
 
             condition(2, ("topic", on_title, in_text, least, fields), checked(2, on_topic))
+        if (score := rule.score) is not None:
+            scorer = self._scorer(score)
+            condition(2, ("score", score.model_dump_json()), checked(2, scorer.reached))
         for kind, listed in (("any", rule.any), ("all", rule.all), ("none", rule.none)):
             if listed:
                 terms(text_round, fields, kind, listed)
@@ -355,6 +401,12 @@ class RuleSet:
                 checked(2, lambda posting: regex.search(posting.text(fields)) is not None),
             )
         return tuple(masks)
+
+    def _scorer(self, score: Score) -> _Scorer:
+        scorer = self._scorers.get(id(score))
+        if scorer is None:
+            scorer = self._scorers[id(score)] = _Scorer(score, self._lexicon)
+        return scorer
 
     def _explain(self, rule: WatchRule, posting: Posting) -> Match:
         """The verdict with reasons, conditions in the order of the rule's documentation."""
@@ -381,6 +433,11 @@ class RuleSet:
                 reasons.append(f"text is about {', '.join(found)}")
             else:
                 return fail(f"only {len(found)} of {topic.min_text} topic terms in the text")
+        if rule.score is not None:
+            reached, why = self._scorer(rule.score).explain(posting)
+            if not reached:
+                return fail(why)
+            reasons.append(why)
         if rule.any:
             if not (found := hits(rule.any, fields)):
                 return fail("text has none of the rule's terms")

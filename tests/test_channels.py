@@ -85,7 +85,10 @@ database: "{database_url}"
 mail: {{transport: maildir, maildir: /nonexistent/never-used}}
 sources: [{{name: stripe, type: greenhouse, board: stripe}}]
 watches:
-  - {{name: infra, extends: infrastructure, workplace: [remote, hybrid]}}
+  - name: infra
+    extends: infrastructure
+    workplace: [remote, hybrid]
+    min_salary: {{amount: 150000, currency: USD}}
 recipients:
   - {{{recipient}, watches: [infra]}}
 """,

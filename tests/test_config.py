@@ -165,9 +165,10 @@ watches:
 """
     config = parse_config(text, "ok.yaml", env={})
     remote, infra = config.watches
-    assert infra.topic is not None and "kubernetes" in infra.topic.text and "engineer" in infra.title_any
+    assert infra.score is not None and "engineer" in infra.title_any
+    assert any("kubernetes" in signal.terms for signal in infra.score.signals)
     assert infra.none == ["intern"]
-    assert remote.topic == infra.topic and remote.title_any == infra.title_any
+    assert remote.score == infra.score and remote.title_any == infra.title_any
     assert remote.none == ["intern"] and remote.workplace == ["remote"]
     assert (remote.extends, infra.extends) == ("infra", "infrastructure")
     # Validated again (as crawl processes do, from JSON), the chain is not merged twice.

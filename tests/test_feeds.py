@@ -26,7 +26,10 @@ def feeds_config(database_url: str, folder: Path) -> Config:
 database: "{database_url}"
 sources: [{{name: stripe, type: greenhouse, board: stripe, close_after_missing: 1}}]
 watches:
-  - {{name: infra remote, extends: infrastructure, workplace: [remote, hybrid]}}
+  - name: infra remote
+    extends: infrastructure
+    workplace: [remote, hybrid]
+    min_salary: {{amount: 150000, currency: USD}}
   - {{name: everything}}
 recipients:
   - {{email: me@example.com, watches: [infra remote], backfill: skip}}

@@ -25,7 +25,10 @@ def rule(**conditions: Any) -> WatchRule:
 def test_the_infrastructure_preset_matches_the_seed_posting() -> None:
     verdict = match_posting(INFRA, SEED)
     assert verdict, verdict.reasons
-    assert "text is about compute, networking, caching, distributed systems" in verdict.reasons
+    (score,) = [reason for reason in verdict.reasons if reason.startswith("score ")]
+    assert "reaches 4" in score
+    assert "infrastructure title +4 (core technology)" in score
+    assert "infrastructure work in the text +2 (compute, networking)" in score
 
 
 @pytest.mark.parametrize(
