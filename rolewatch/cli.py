@@ -13,6 +13,7 @@ import click
 from config.loader import ConfigError
 from config.schema import Config, shown_address
 from rolewatch.cli_inspect import diff, events, history, postings, status
+from rolewatch.cli_serve import serve
 from rolewatch.cli_support import (
     EXIT_FAILURES,
     config_option,
@@ -342,5 +343,5 @@ def unmute(posting_ref: str | None, company: str | None, config_path: str) -> No
     click.echo(f"unmuted {label}" if removed else f"{label} was not muted")
 
 
-for command in (postings, events, history, diff, status):
+for command in (postings, events, history, diff, status, serve):
     main.add_command(command)

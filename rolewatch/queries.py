@@ -95,21 +95,35 @@ def list_postings(
 
 
 def history(session: Session, posting: Posting) -> list[dict[str, Any]]:
+    """Every version, with the fields it changed and the changes readably, old → new (as the web
+    view's history page shows them)."""
+    from notifier.render import describe_changes, format_salary
+
     previous: dict[str, Any] | None = None
     versions = []
     for version in posting.versions:
         material = NormalPosting(**version.data).material()
-        changed = sorted(field_diff(previous, material)) if previous is not None else []
+        changes = field_diff(previous, material) if previous is not None else {}
         versions.append(
             {
                 "version": version.number,
                 "seen_at": version.seen_at.isoformat(),
                 "title": version.data.get("title"),
-                "changed_fields": changed,
+                "changed_fields": sorted(changes),
+                "salary": format_salary(version.data),
+                "changes": [_plain(change) for change in describe_changes(changes, version.data)],
             }
         )
         previous = material
     return versions
+
+
+def _plain(change: dict[str, Any]) -> dict[str, Any]:
+    """A readable change as JSON: a description's changed sentences as runs of (kind, text)."""
+    if "sentences" not in change:
+        return {"field": change["field"], "old": change["old"], "new": change["new"]}
+    runs = [[{"kind": part.kind, "text": part.text} for part in sentence] for sentence in change["sentences"]]
+    return {"field": change["field"], "sentences": runs}
 
 
 def diff(session: Session, posting: Posting, old: int | None, new: int | None) -> dict[str, Any]:
@@ -132,6 +146,9 @@ class SourceStatus:
     seen: int | None
     problems: str | None
     open_postings: int
+    new: int | None = None
+    changed: int | None = None
+    closed: int | None = None
 
 
 def source_status(session: Session, names: list[str]) -> list[SourceStatus]:
@@ -154,6 +171,9 @@ def source_status(session: Session, names: list[str]) -> list[SourceStatus]:
                 seen=run.seen if run else None,
                 problems=run.problems if run else None,
                 open_postings=open_count or 0,
+                new=run.new if run else None,
+                changed=run.changed if run else None,
+                closed=run.closed if run else None,
             )
         )
     return result

@@ -96,7 +96,8 @@ def second_digest_html(tmp_path: Path) -> str:
     return html
 
 
-def screenshot(html_file: Path, png: Path, profile: Path) -> None:
+def screenshot(page: Path | str, png: Path, profile: Path) -> None:
+    """A screenshot of a file or a URL."""
     command = [
         str(CHROMIUM),
         "--headless",
@@ -112,7 +113,7 @@ def screenshot(html_file: Path, png: Path, profile: Path) -> None:
         f"--user-data-dir={profile}",
         f"--window-size={WIDTH},{HEIGHT}",
         f"--screenshot={png}",
-        html_file.as_uri(),
+        page.as_uri() if isinstance(page, Path) else page,
     ]
     # Its own process group, so a hung browser is stopped with all its helper processes.
     browser = subprocess.Popen(

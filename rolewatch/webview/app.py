@@ -1,0 +1,125 @@
+"""The web view as a Starlette application: HTML pages over `rolewatch.webview.pages`, and the
+Atom feeds. Read-only: it opens the database as it is and never migrates or writes it."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from config.schema import Config
+from notifier.feeds import UnknownFeed, all_feeds, feed_xml, find_feed
+from notifier.stream import EVENT_TYPES
+from pipeline.db import open_current, session_factory
+from rolewatch.queries import NotFound, find_posting, list_events
+from rolewatch.webview.pages import posting_history, sources
+
+TOKEN_COOKIE = "rolewatch_token"
+
+templates = Environment(
+    loader=PackageLoader("rolewatch.webview", "templates"),
+    autoescape=select_autoescape(["j2"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def create_app(config: Config, token: str | None = None) -> Starlette:
+    """The application; with `token`, every request must carry it (Authorization: Bearer, or
+    ?token= once, kept in a cookie)."""
+    engine = open_current(config.database)
+    sessions = session_factory(engine)
+
+    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return HTMLResponse(templates.get_template(name).render(**values), status_code=status)
+
+    def not_found(message: str) -> HTMLResponse:
+        return page("missing.html.j2", status=404, title="Not found", message=message)
+
+    async def sources_page(request: Request) -> Response:
+        with sessions() as session:
+            return page("sources.html.j2", title="Sources", sources=sources(session, config))
+
+    async def events_page(request: Request) -> Response:
+        chosen = {
+            key: request.query_params.get(key) or None for key in ("watch", "company", "type", "source")
+        }
+        if chosen["type"] not in (None, *EVENT_TYPES):
+            return not_found(f"no event type {chosen['type']!r}")
+        try:
+            with sessions() as session:
+                rows = list_events(session, config, limit=200, **chosen)  # type: ignore[arg-type]
+        except NotFound as missing:
+            return not_found(str(missing))
+        return page(
+            "events.html.j2", title="Events", events=rows, chosen=chosen, types=EVENT_TYPES,
+            watches=[watch.name for watch in config.watches],
+            source_names=[source.name for source in config.sources],
+        )  # fmt: skip
+
+    async def posting_page(request: Request) -> Response:
+        ref = request.path_params["ref"]
+        try:
+            with sessions() as session:
+                shown = posting_history(session, find_posting(session, ref))
+        except NotFound as missing:
+            return not_found(str(missing))
+        return page("posting.html.j2", title=shown["title"] or "Posting", posting=shown)
+
+    async def feeds_page(request: Request) -> Response:
+        return page("feeds.html.j2", title="Feeds", feeds=all_feeds(config))
+
+    async def feed(request: Request) -> Response:
+        try:
+            chosen = find_feed(config, request.path_params["slug"])
+            with sessions() as session:
+                body = feed_xml(session, config, chosen)
+        except UnknownFeed as missing:
+            return not_found(str(missing))
+        return Response(body, media_type="application/atom+xml")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/", sources_page),
+            Route("/sources", sources_page),
+            Route("/events", events_page),
+            Route("/postings/{ref:path}", posting_page),
+            Route("/feeds", feeds_page),
+            Route("/feeds/{slug}.xml", feed),
+        ],
+        lifespan=lifespan,
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=_token_required(token))] if token else [],
+    )
+    return app
+
+
+def _token_required(
+    token: str,
+) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        header = request.headers.get("authorization", "")
+        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        given = given or request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return PlainTextResponse("a token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN\n", 401)
+        response = await call_next(request)
+        # Links carry no token: the browser keeps it for the pages that follow.
+        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    return check
