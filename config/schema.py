@@ -124,6 +124,9 @@ class MailConfig(Strict):
     subject_prefix: str = "[rolewatch]"
     # A folder whose digest.html.j2 / digest.txt.j2 replace the built-in templates.
     templates: str | None = None
+    # Where a recipient asks to stop digests (List-Unsubscribe): a mailto: or https: URL; by
+    # default a mail to the sender, who runs rolewatch.
+    unsubscribe: Annotated[str, Field(pattern=r"^(mailto:|https://)")] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any, cast
+from urllib.parse import quote
 
 from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -391,11 +392,20 @@ def compose(config: Config, digest: Digest, view: DigestView, sent_at: datetime)
     message["Message-ID"] = digest.message_id
     # RFC 3834: vacation responders and ticket systems do not answer it.
     message["Auto-Submitted"] = "auto-generated"
+    # RFC 2369: mail clients offer an "unsubscribe" button that reaches whoever runs rolewatch.
+    message["List-Unsubscribe"] = f"<{unsubscribe_address(config, digest.recipient)}>"
     message["X-Rolewatch-Digest"] = str(digest.id)
     # Quoted-printable: 7-bit safe on any relay (no 8BITMIME needed), and keeps "-- " whole.
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message
+
+
+def unsubscribe_address(config: Config, recipient: str) -> str:
+    if config.mail.unsubscribe:
+        return header_safe(config.mail.unsubscribe)
+    sender = parseaddr(config.mail.from_)[1] or "rolewatch@localhost"
+    return f"mailto:{sender}?subject={quote(f'unsubscribe {recipient}')}"
 
 
 def header_safe(value: str) -> str:
