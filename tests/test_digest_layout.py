@@ -116,7 +116,8 @@ def test_the_message_is_marked_automatic_dated_when_sent_and_seven_bit_safe() ->
     )
     assert message["Auto-Submitted"] == "auto-generated"
     assert (
-        message["List-Unsubscribe"] == "<mailto:rolewatch@localhost?subject=unsubscribe%20me%40example.com>"
+        message["List-Unsubscribe"].strip()
+        == "<mailto:rolewatch@localhost?subject=unsubscribe%20me%40example.com>"
     )
     assert message["Date"] == "Wed, 02 Dec 2026 09:30:00 +0000"  # a retry is dated when it went out
     assert message["Message-ID"] == "<d7@example.com>"
