@@ -227,3 +227,41 @@ def test_a_missing_browser_fails_unless_skipping_is_asked_for(
     monkeypatch.setenv("ROLEWATCH_SKIP_BROWSER", "1")
     with pytest.raises(pytest.skip.Exception):
         require_chromium()
+
+
+def test_every_kind_of_digest_entry_renders_in_chromium(tmp_path: Path) -> None:
+    """New, changed (pay and text), closed, reopened and a first crawl's summary, in one page."""
+    from notifier.render import build_view, render
+    from pipeline.diff import description_diff
+    from tests.test_digest_layout import PAY, row
+
+    text_change = {"description": {"lines": description_diff("We run Go and Rust.", "We run Go and Zig.")}}
+    rows = [
+        row("new", "Site Reliability Engineer", ["infra"], workplace=["remote"], posted_at="2026-11-30"),
+        row(
+            "changed",
+            "Storage Engineer",
+            ["infra"],
+            diff={"salary_max": {"old": 230000.0, "new": 250000.0}, **text_change},
+            **PAY,
+        ),  # fmt: skip
+        row("closed", "Network Engineer", ["infra"], locations=["Dublin"]),
+        row("reopened", "Database Engineer", ["infra"], locations=["Berlin"], workplace=["hybrid"]),
+        *(row("new", f"Platform Engineer {n}", ["infra"], backfill=True, **PAY) for n in range(3)),
+    ]
+    _, html = render(build_view("me@example.com", rows, backfill_top=2))
+    expected = ("Site Reliability Engineer", "Database Engineer", "and 1 more", ">Rust.</del>", ">Zig.</ins>",
+                "Already on the board when first watched: 3")  # fmt: skip
+    for shown in expected:
+        assert shown in html, shown
+    page = tmp_path / "kinds.html"
+    page.write_text(html, encoding="utf-8")
+    png = tmp_path / "kinds.png"
+
+    require_chromium()
+    screenshot(page, png, tmp_path / "chromium-profile")
+
+    _, _, pixels = read_png(png)
+    colours = Counter(pixels)
+    for kind, rgb in {**BADGES, "reopened": (0x82, 0x50, 0xDF)}.items():
+        assert colours[rgb] > 300, f"the {kind} badge colour #{bytes(rgb).hex()} is missing"
