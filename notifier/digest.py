@@ -1,4 +1,5 @@
-"""Digest runs: claim a recipient's pending outbox items, render, send, mark sent.
+"""Digest runs: claim a recipient's pending outbox items, render, send, mark sent. (When a
+digest is due: `notifier.schedule`; the message itself: `notifier.compose`.)
 
 Items are claimed into a `Digest` row (with its Message-ID) before sending; if sending fails
 the digest keeps its items and is retried later with backoff under the same Message-ID, so a
@@ -9,23 +10,21 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
 from typing import Any, cast
-from urllib.parse import quote
 
 from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from config.crontab import cron_trigger
-from config.schema import Config, Recipient, shown_address
+from config.schema import Config, shown_address
 from notifier.channels import Outgoing, channel_for
+from notifier.compose import compose
 from notifier.outbox import oldest_pending, pending_items
-from notifier.render import DigestView, build_view, environment, render, subject_text
+from notifier.render import DigestView, build_view
+from notifier.schedule import is_due, next_digest_time
 from notifier.transports import DeliveryError, Transport
 from pipeline.dates import parse_posted, shown_date
 from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
@@ -59,37 +58,6 @@ class DigestRunResult:
     @property
     def failed(self) -> list[DigestReport]:
         return [report for report in self.reports if report.status in ("retry", "failed")]
-
-
-def delivery_state(digest: Digest, now: datetime) -> str:
-    """What a digest is doing, as people ask: "sent", "failed", "sending", or, for one that
-    failed and waits for its next try, "retrying at 14:05 UTC" (with the date if not today)."""
-    retry = digest.next_attempt_at
-    if digest.status != "sending" or not digest.attempts or retry is None or retry <= now:
-        return digest.status
-    return (
-        f"retrying at {retry:%H:%M} UTC"
-        if retry.date() == now.date()
-        else f"retrying at {retry:%Y-%m-%d %H:%M} UTC"
-    )
-
-
-def is_due(recipient: Recipient, last_sent: datetime | None, since: datetime, now: datetime) -> bool:
-    """Immediate recipients are always due; a cron recipient when a fire time has passed since
-    the last digest (or since the oldest pending item, for a first digest)."""
-    if recipient.digest.immediate:
-        return True
-    fire = next_digest_time(recipient, last_sent or since)
-    return fire is not None and fire <= now
-
-
-def next_digest_time(recipient: Recipient, after: datetime) -> datetime | None:
-    """When a cron recipient's next digest falls after `after` (None for immediate ones)."""
-    if recipient.digest.cron is None:
-        return None
-    trigger = cron_trigger(recipient.digest.cron, recipient.digest.timezone)
-    fire: datetime | None = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
-    return fire
 
 
 def send_digests(
@@ -378,36 +346,3 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
         "backfill": row["backfill"],
         "also_at": row["also_at"],
     }
-
-
-def compose(config: Config, digest: Digest, view: DigestView, sent_at: datetime) -> EmailMessage:
-    """The digest as a message. Its Date is when it is sent (a retry says when it was retried);
-    its Message-ID stays the digest's own."""
-    text, html = render(view, environment(config.mail.templates))
-    message = EmailMessage()
-    message["Subject"] = header_safe(f"{config.mail.subject_prefix} {subject_text(view)}")
-    message["From"] = header_safe(config.mail.from_)
-    message["To"] = header_safe(digest.recipient)
-    message["Date"] = format_datetime(sent_at)
-    message["Message-ID"] = digest.message_id
-    # RFC 3834: vacation responders and ticket systems do not answer it.
-    message["Auto-Submitted"] = "auto-generated"
-    # RFC 2369: mail clients offer an "unsubscribe" button that reaches whoever runs rolewatch.
-    message["List-Unsubscribe"] = f"<{unsubscribe_address(config, digest.recipient)}>"
-    message["X-Rolewatch-Digest"] = str(digest.id)
-    # Quoted-printable: 7-bit safe on any relay (no 8BITMIME needed), and keeps "-- " whole.
-    message.set_content(text, cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
-    return message
-
-
-def unsubscribe_address(config: Config, recipient: str) -> str:
-    if config.mail.unsubscribe:
-        return header_safe(config.mail.unsubscribe)
-    sender = parseaddr(config.mail.from_)[1] or "rolewatch@localhost"
-    return f"mailto:{sender}?subject={quote(f'unsubscribe {recipient}')}"
-
-
-def header_safe(value: str) -> str:
-    """Header values never carry newlines or control characters from posting or config text."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", value).strip()

@@ -172,7 +172,7 @@ def digest(config_path: str, dry_run: bool, as_json: bool) -> None:
 
 def _nothing_sent(config: Config) -> str:
     """Why nothing went out: nothing due, or digests waiting for their next try."""
-    from notifier.digest import delivery_state
+    from notifier.schedule import delivery_state
     from pipeline.models import utcnow
     from rolewatch.queries import last_digest
 

@@ -110,7 +110,7 @@ def diff(config_path: str, posting: str, old: int | None, new: int | None, as_js
 @friendly_errors
 def status(config_path: str, as_json: bool) -> None:
     """Each source's last crawl and each recipient's last digest."""
-    from notifier.digest import delivery_state, next_digest_time
+    from notifier.schedule import delivery_state, next_digest_time
     from pipeline.models import utcnow
     from rolewatch.queries import last_digest, source_status
 

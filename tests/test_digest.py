@@ -303,7 +303,7 @@ def test_cron_digest_is_due_from_the_last_one_sent_in_the_recipients_time_zone()
     from zoneinfo import ZoneInfo
 
     from config.schema import Recipient
-    from notifier.digest import is_due, next_digest_time
+    from notifier.schedule import is_due, next_digest_time
 
     berlin = ZoneInfo("Europe/Berlin")
     weekdays = Recipient.model_validate(

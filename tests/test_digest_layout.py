@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from config.loader import parse_config
-from notifier.digest import compose
+from notifier.compose import compose
 from notifier.render import build_view, render
 from notifier.wording import MAX_WORDS, changed_sentences
 from pipeline.diff import description_diff
