@@ -61,9 +61,10 @@ def postings(
 @click.command()
 @config_option
 @click.argument("posting")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, with each version's changes old → new.")
+@csv_option
 @friendly_errors
-def history(config_path: str, posting: str, as_json: bool) -> None:
+def history(config_path: str, posting: str, as_json: bool, as_csv: bool) -> None:
     """Every stored version of POSTING (its number, or source:external_id)."""
     from rolewatch.queries import find_posting
     from rolewatch.queries import history as posting_history
@@ -71,7 +72,7 @@ def history(config_path: str, posting: str, as_json: bool) -> None:
     config = load(config_path)
     with database_session(config) as session:
         rows = posting_history(session, find_posting(session, posting))
-    print_rows(rows, ["version", "seen_at", "title", "changed_fields"], as_json)
+    print_rows(rows, ["version", "seen_at", "title", "changed_fields"], as_json, as_csv=as_csv)
 
 
 @click.command()

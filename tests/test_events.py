@@ -111,6 +111,10 @@ def test_events_and_postings_as_csv(tmp_path: Path) -> None:
     postings = list(csv.DictReader(io.StringIO(listed.output)))
     assert len(postings) == 268
     assert {"id", "source", "status", "title", "company", "locations"} <= set(postings[0])
+    versions = CliRunner().invoke(main, ["history", "--config", str(path), "--csv", "stripe:6042172"])
+    assert versions.exit_code == 0, versions.output
+    assert [row["changed_fields"] for row in csv.DictReader(io.StringIO(versions.output))] == [
+        "", "description; salary_max; salary_min"]  # fmt: skip
     # Lists become one cell; nothing is cut as in the table.
     long = max(postings, key=lambda p: len(p["title"]))
     assert not long["title"].endswith("…")
