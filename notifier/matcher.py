@@ -204,11 +204,14 @@ class _Scorer:
     def __init__(self, score: Score, lexicon: _Lexicon) -> None:
         self.threshold = score.threshold
         self.signals = []
+        # (weight, most, fields, term bits) per signal: matching counts bits, naming no term.
+        self.masks: list[tuple[float, int, tuple[str, ...], int]] = []
         for signal in score.signals:
             where = tuple(signal.fields)
             terms = list(dict.fromkeys(signal.terms))
-            lexicon.mask(terms, where)
+            mask = lexicon.mask(terms, where)
             self.signals.append((signal, where, [(term, lexicon.bits[term]) for term in terms]))
+            self.masks.append((signal.weight, signal.most, where, mask))
 
     def weigh(self, posting: Posting) -> tuple[float, list[Fired]]:
         total, fired = 0.0, []
@@ -222,7 +225,11 @@ class _Scorer:
         return total, fired
 
     def reached(self, posting: Posting) -> bool:
-        return self.weigh(posting)[0] >= self.threshold
+        """`weigh(posting)[0] >= threshold`, without listing the terms found."""
+        total = 0.0
+        for weight, most, where, mask in self.masks:
+            total += weight * min((posting.terms(where) & mask).bit_count(), most)
+        return total >= self.threshold
 
     def explain(self, posting: Posting) -> tuple[bool, str]:
         total, fired = self.weigh(posting)

@@ -76,3 +76,12 @@ def test_check_explain_shows_the_signals_and_the_score(tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "score " in shown.output and "reaches 4" in shown.output
     assert "infrastructure title +4 (core technology)" in shown.output
+
+
+def test_explaining_gives_the_verdict_matching_gives() -> None:
+    from notifier.rules import RuleSet
+
+    rules = RuleSet([PRESET])
+    for data, _ in labelled():
+        (explained,) = rules.explain(data)
+        assert explained.matched == bool(rules.matching(data)), (data["title"], explained.reasons)
