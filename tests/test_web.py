@@ -207,7 +207,13 @@ def test_with_a_token_every_request_must_carry_it(config: Config) -> None:
         assert served.get("/sources")[0] == 401
         assert served.get("/sources", {"Authorization": "Bearer wrong"})[0] == 401
         assert served.get("/sources", {"Authorization": "Bearer t0ken"})[0] == 200
-        assert served.get("/sources?token=t0ken")[0] == 200
+        assert served.get("/sources?token=wrong")[0] == 401
+        with urllib.request.urlopen(served.url + "/sources?token=t0ken", timeout=30) as answer:
+            assert answer.status == 200
+            cookie = answer.headers["set-cookie"].split(";")[0]
+        # The browser's next page carries the token in the cookie, not in the link.
+        assert served.get("/events", {"Cookie": cookie})[0] == 200
+        assert served.get("/events", {"Cookie": "rolewatch_token=wrong"})[0] == 401
 
 
 def test_serving_beyond_this_machine_needs_a_token(config: Config, tmp_path: Path) -> None:
