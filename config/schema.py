@@ -329,9 +329,11 @@ def shown_address(address: str) -> str:
     scheme, found, rest = address.partition("://")
     if not found:
         return address
-    authority, _, path = rest.partition("/")
-    host = authority.rpartition("@")[2]
-    return f"{scheme}://{host}/…" if path or host != authority else address
+    if scheme.lower() not in ("http", "https", "json", "jsons", "xml", "xmls", "form", "forms"):
+        # Apprise services put tokens anywhere, the host part too (tgram://BOTTOKEN/...).
+        return f"{scheme}://…"
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    return f"{scheme}://{host}/…"
 
 
 # Outbox rows name their recipient by its address (an email, Apprise or webhook URL).

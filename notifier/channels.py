@@ -59,14 +59,16 @@ class EmailChannel:
         return self.transport.send(message, [out.digest.recipient])
 
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def expand(url: str, env: Mapping[str, str]) -> str:
     """`${NAME}` in an Apprise URL replaced from the environment: tokens stay out of the config."""
 
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name, default = match.group(1), match.group(2)
+        if not env.get(name) and default is not None:
+            return default
         if not env.get(name):
             # The setup's to fix, not the message's: retried like any temporary failure.
             raise DeliveryError(f"{shown_address(url)}: environment variable {name} is empty")
@@ -128,11 +130,11 @@ class WebhookChannel:
             raise DeliveryError(f"webhook {shown}: {type(error).__name__} (no answer)") from None
         if 200 <= answer.status_code < 300:
             return shown
-        # A refusal (4xx) lasts, except "too many requests" and "request timeout".
-        permanent = 400 <= answer.status_code < 500 and answer.status_code not in (408, 429)
-        raise DeliveryError(
-            f"webhook {shown} answered {answer.status_code} {answer.reason}", permanent=permanent
-        )
+        # A refusal (4xx) lasts, except "too many requests", "request timeout" and a refused
+        # signature (401/403: a secret being rotated); a redirect is not followed, and lasts too.
+        status = answer.status_code
+        permanent = 300 <= status < 400 or (400 <= status < 500 and status not in (401, 403, 408, 429))
+        raise DeliveryError(f"webhook {shown} answered {status} {answer.reason}", permanent=permanent)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -144,7 +146,11 @@ def verify(
 ) -> bool:
     """What a receiver checks: the signature, and a timestamp recent enough not to be a replay."""
     expected = "sha256=" + sign(secret, timestamp, body)
-    return hmac.compare_digest(expected, signature) and abs(now - float(timestamp)) <= tolerance
+    try:
+        recent = abs(now - float(timestamp)) <= tolerance
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")) and recent
 
 
 def payload(out: Outgoing) -> dict[str, Any]:

@@ -22,8 +22,17 @@ from sqlalchemy.orm import Session
 from config.schema import Config, Recipient
 from notifier.render import entry_of, environment
 from notifier.stream import EventFilter, EventRow, events, find_watch, recipient_events
+from pipeline.dates import parse_posted, shown_date
 
 TAG = "tag:rolewatch,2026:"
+# Characters XML 1.0 cannot hold (controls, surrogates, U+FFFE/U+FFFF): a board may send them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
 # A watch's feed looks for its entries among this many newest events.
 SCAN = 20_000
 
@@ -95,17 +104,20 @@ def feed_xml(session: Session, config: Config, feed: Feed) -> bytes:
     template = environment(config.mail.templates).get_template("feed_entry.html.j2")
     # feedgen puts the entry added first last; the newest must come first.
     for row in reversed(rows):
-        entry = entry_of({"event": row.type, "data": row.data, "diff": row.diff, "source": row.source})
+        posted = shown_date(parse_posted(row.data.get("posted_at"), row.time), None)
+        entry = entry_of(
+            {"event": row.type, "data": row.data, "diff": row.diff, "source": row.source, "posted": posted}
+        )
         item = generator.add_entry()
         item.id(TAG + f"event/{quote(row.source, safe='')}/{quote(row.external_id, safe='')}/{row.id}")
-        item.title(f"{row.type.upper()}: {entry.title} — {entry.company}")
+        item.title(xml_text(f"{row.type.upper()}: {entry.title} — {entry.company}"))
         item.updated(row.time)
         item.published(row.time)
         if entry.url:
-            item.link(href=entry.url)
-        item.author({"name": entry.company})
+            item.link(href=xml_text(entry.url))
+        item.author({"name": xml_text(entry.company)})
         item.category(term=row.type)
-        item.content(template.render(e=entry), type="html")
+        item.content(xml_text(template.render(e=entry)), type="html")
     generator.updated(rows[0].time if rows else "1970-01-01T00:00:00Z")
     return bytes(generator.atom_str(pretty=True))
 

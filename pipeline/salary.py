@@ -279,7 +279,7 @@ def _currency_of(match: re.Match[str], side: str, text: str | None = None) -> st
 
 # A bare "$" is the US dollar unless the words before it, in its sentence, name another dollar.
 _DOLLAR_COUNTRY = re.compile(
-    r"\b(canad(?:a|ian)|austral(?:ia|ian)|new\s+zealand|singapore(?:an)?|hong\s+kong|mexic(?:o|an))\b",
+    r"\b(canad(?:a|ian)|austral(?:ia|ian)|new\s+zealand|singapore(?:an)?|hong\s+kong|(?<!new\s)mexic(?:o|an))\b",
     re.IGNORECASE,
 )
 _US = re.compile(r"\b(?:US|U\.S\.|USA|United\s+States|American)\b")

@@ -82,7 +82,7 @@ _OFFICE_WORD = re.compile(
 )
 # "experience working in a remote-first environment" asks for a past, not offers this job.
 _ABOUT_EXPERIENCE = re.compile(
-    r"\b(?:experience|experienced|background|comfortable|track\s+record)\b[^.]{0,50}?\bremote\b",
+    r"\b(?:experience|experienced|background|comfortable|track\s+record)\b[^.,;:]{0,50}?\bremote\b",
     re.IGNORECASE,
 )
 # "50% Telecommuting permitted", "(Hybrid: 50% in office)": the share says which it is.
@@ -218,7 +218,8 @@ def _kinds_in_sentence(sentence: str, lowered: str) -> set[str]:
     if share:
         found.add(_kind_of_share(share))
     elif "%" in lowered and (away := _AWAY_SHARE.search(sentence)):
-        found.add(HYBRID if 0 < int(away.group("share")) < 100 else REMOTE)
+        percent = int(away.group("share"))
+        found.add(HYBRID if 0 < percent < 100 else REMOTE if percent == 100 else ONSITE)
     elif (
         any(word in lowered for word in _REMOTE_WORDS)
         and _REMOTE_TEXT.search(sentence)

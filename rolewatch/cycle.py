@@ -164,8 +164,8 @@ def refresh_feeds(config: Config) -> None:
     try:
         with session_factory(engine)() as session:
             changed = write_feeds(session, config)
-    except OSError as error:  # a full disk or a folder not writable: say so, send digests anyway
-        log.error("feeds not written to %s: %s", config.feeds.dir, error)
+    except Exception:  # a full disk, a folder not writable, odd text: say so, send digests anyway
+        log.exception("feeds not written to %s", config.feeds.dir)
         return
     finally:
         engine.dispose()

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from config.crontab import cron_trigger
 from config.loader import ConfigError, load_config
-from config.schema import Config, Recipient, SourceConfig
+from config.schema import Config, Recipient, SourceConfig, shown_address
 from rolewatch.cycle import (
     crawl_sources,
     is_source_due,
@@ -143,7 +143,9 @@ class Daemon:
     ) -> None:
         # APScheduler reads next_run_time=None as "paused"; leave it out to use the trigger's time.
         extra = {"next_run_time": when} if when is not None else {}
-        self.scheduler.add_job(func, trigger, args=args, id=job_id, name=job_id, **extra)
+        # The name shows in APScheduler's log lines: a recipient's URL may hold a token.
+        name = job_id.partition(":")[0] + ":" + shown_address(job_id.partition(":")[2])
+        self.scheduler.add_job(func, trigger, args=args, id=job_id, name=name, **extra)
 
     def reload(self) -> None:
         try:

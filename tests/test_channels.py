@@ -198,6 +198,28 @@ def test_a_refused_webhook_is_recorded_and_shown_in_status(
     assert recipient["recipient"] == f"http://127.0.0.1:{receiver.port}/…"
 
 
+def test_a_redirecting_webhook_is_a_lasting_failure_and_a_refused_signature_is_retried(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    config = webhook_config(database_url, f"{receiver.url}/hook")
+    crawl(sessions, config, board_before())
+    receiver.answers = [403, 302]
+
+    first = send_digests(sessions, config, MaildirTransport(tmp_path / "mail"))
+    second = send_digests(
+        sessions, config, MaildirTransport(tmp_path / "mail"), now=utcnow() + timedelta(hours=1)
+    )
+
+    assert [r.status for r in first.reports] == ["retry"]
+    assert [r.status for r in second.reports] == ["failed"]
+    assert "answered 302" in (second.reports[0].error or "")
+
+
 def test_a_webhook_secret_missing_from_the_environment_is_retried_not_dropped(
     sessions: sessionmaker[Session],
     database_url: str,
@@ -295,6 +317,25 @@ def test_a_signature_over_other_bytes_or_an_old_timestamp_is_refused() -> None:
     assert not verify(SECRET, stamp, body + b" ", good, now=time.time())
     assert not verify("other", stamp, body, good, now=time.time())
     assert not verify(SECRET, stamp, body, good, now=time.time() + 3600)
+    # Hostile input is refused, never raised on.
+    assert not verify(SECRET, stamp, body, "sha256=é", now=time.time())
+    assert not verify(SECRET, "soon", body, good, now=time.time())
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("me@example.com", "me@example.com"),
+        ("https://hooks.example.com?token=s3cret", "https://hooks.example.com/…"),
+        ("https://user:pw@hooks.example.com/t0ken#frag", "https://hooks.example.com/…"),
+        ("tgram://123456:ABCsecret/987", "tgram://…"),
+        ("json://127.0.0.1:8080/path", "json://127.0.0.1:8080/…"),
+    ],
+)
+def test_a_printed_address_holds_no_token(address: str, shown: str) -> None:
+    from config.schema import shown_address
+
+    assert shown_address(address) == shown
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,22 @@ def test_feeds_are_valid_atom_with_stable_ids_and_the_change_old_to_new(
         assert feedparser.parse(feed_xml(session, config, all_feeds(config)[0])).entries == []
 
 
+def test_characters_xml_cannot_hold_are_left_out_and_entries_say_when_posted(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    config = feeds_config(database_url, tmp_path / "feeds")
+    board = board_before()
+    seed = next(job for job in board["jobs"] if "Core Technology" in job["title"])  # type: ignore[index]
+    seed["title"] += " \uffff\x01"
+    crawl(sessions, config, board)
+    with sessions() as session:
+        feed = feedparser.parse(feed_xml(session, config, all_feeds(config)[0]))
+    assert not feed.bozo
+    (entry,) = feed.entries
+    assert entry.title.startswith(f"NEW: {SEED_TITLE}") and "\uffff" not in entry.title
+    assert "Posted 14 Jun 2024" in entry.content[0].value
+
+
 def test_rolewatch_run_writes_the_feeds(tmp_path: Path) -> None:
     folder = tmp_path / "feeds"
     with BoardServer() as board:

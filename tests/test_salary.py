@@ -18,6 +18,10 @@ PAY_CASES: list[tuple[str, Salary]] = [
     ("Our Vancouver office's Canadian salary band: $98,000 - $121,000", Salary(98000, 121000, "CAD", "year")),
     ("For Australian applicants the package is $150k–$175k per annum", Salary(150000, 175000, "AUD", "year")),
     ("The base range for the US and Canada is $140,000 - $180,000.", Salary(140000, 180000, "USD", "year")),
+    (
+        "Based in Albuquerque, New Mexico, the base salary range is $120,000 - $150,000.",
+        Salary(120000, 150000, "USD", "year"),
+    ),
     ("We pay $140,000 - $180,000. Some roles are open in Canada too.", Salary(140000, 180000, "USD", "year")),
     # US ranges: hyphen, en dash, em dash, "to", "between ... and", no spaces.
     ("$155,700 - $285,600", Salary(155700, 285600, "USD", "year")),

@@ -76,6 +76,7 @@ TEXT_CASES: list[tuple[str | None, list[str]]] = [
         ["onsite"],
     ),
     ("You are comfortable with remote-first, asynchronous communication.", []),
+    ("Comfortable with ambiguity, this position is remote within the US.", ["remote"]),
     # A span of office days with the figures repeated is still hybrid.
     ("Office attendance of two to three (2-3) days per week is expected.", ["hybrid"]),
     ("Expect in-office collaboration 3 to 4 days a week.", ["hybrid"]),
