@@ -97,7 +97,6 @@ INFRASTRUCTURE: dict[str, Any] = {
                     "runtime",
                     "service framework",
                     "caching",
-                    "messaging",
                     "streaming platform",
                     "core compute",
                 ],
@@ -267,6 +266,15 @@ INFRASTRUCTURE: dict[str, Any] = {
                     "hardware",
                     "silicon",
                     "embedded",
+                    # Engineering that is not software: civil, electrical and building work.
+                    "civil",
+                    "mechanical",
+                    "electrical",
+                    "water",
+                    "transportation",
+                    "construction",
+                    "facilities",
+                    "salesforce",
                 ],
             },
             {

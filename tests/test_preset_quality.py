@@ -61,6 +61,10 @@ PRESET = resolve(WatchRule(name="infrastructure", extends="infrastructure"))
          "You will own Kubernetes, Terraform and our service mesh.", False),
         ("Backend Engineer, Platform", "Platform Engineering", "", True),
         ("Recruiter, Infrastructure", "People", "", False),
+        # Infrastructure that is not software.
+        ("Civil Engineer, Water Infrastructure", "Engineering", "", False),
+        ("Mechanical Engineer", "Facilities & Infrastructure", "", False),
+        ("Salesforce Commerce Cloud Developer", "IT", "", False),
     ],
 )  # fmt: skip
 def test_signals_weigh_together(title: str, department: str, description: str, expected: bool) -> None:
