@@ -269,10 +269,6 @@ def _record_failure(
         return DigestReport(digest.recipient, count, status, digest.message_id, error=error)
 
 
-def digest_view(session: Session, digest: Digest, config: Config | None = None) -> DigestView:
-    return view_of(digest_rows(session, digest), digest, config)
-
-
 def view_of(rows: list[dict[str, Any]], digest: Digest, config: Config | None) -> DigestView:
     # A recipient no longer in the config gets the default summary.
     settings = next((r for r in config.recipients if r.address == digest.recipient), None) if config else None

@@ -139,14 +139,3 @@ def write_feeds(session: Session, config: Config) -> list[Path]:
         os.replace(temporary, path)
         changed.append(path)
     return changed
-
-
-def watch_feed(session: Session, config: Config, name: str) -> bytes:
-    return feed_xml(session, config, watch_feed_of(name))
-
-
-def recipient_feed(session: Session, config: Config, address: str) -> bytes:
-    recipient = next((r for r in config.recipients if r.address == address), None)
-    if recipient is None:
-        raise UnknownFeed(f"no recipient {address!r}")
-    return feed_xml(session, config, recipient_feed_of(recipient))

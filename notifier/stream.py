@@ -5,7 +5,7 @@ view all describe events with `EventRow`, so none of them tells a posting differ
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -67,9 +67,6 @@ class EventRow:
             "backfill": self.backfill,
             "diff": self.diff,
         }
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
