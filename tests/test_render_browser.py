@@ -96,8 +96,8 @@ def second_digest_html(tmp_path: Path) -> str:
     return html
 
 
-def screenshot(page: Path | str, png: Path, profile: Path) -> None:
-    """A screenshot of a file or a URL."""
+def run_chromium(page: Path | str, profile: Path, *options: str, what: str) -> tuple[bytes, str]:
+    """Headless Chromium on a file or a URL: its standard output, and the tail of its log."""
     command = [
         str(CHROMIUM),
         "--headless",
@@ -109,24 +109,31 @@ def screenshot(page: Path | str, png: Path, profile: Path) -> None:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--hide-scrollbars",
         f"--user-data-dir={profile}",
-        f"--window-size={WIDTH},{HEIGHT}",
-        f"--screenshot={png}",
+        *options,
         page.as_uri() if isinstance(page, Path) else page,
     ]
     # Its own process group, so a hung browser is stopped with all its helper processes.
     browser = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
     try:
-        output, _ = browser.communicate(timeout=BROWSER_TIMEOUT)
+        output, errors = browser.communicate(timeout=BROWSER_TIMEOUT)
     except subprocess.TimeoutExpired:
         os.killpg(browser.pid, signal.SIGKILL)
         browser.communicate()
-        pytest.fail(f"Chromium did not write a screenshot within {BROWSER_TIMEOUT} s")
-    log = output.decode(errors="replace")[-3000:]
+        pytest.fail(f"Chromium did not {what} within {BROWSER_TIMEOUT} s")
+    log = errors.decode(errors="replace")[-3000:]
     assert browser.returncode == 0, f"Chromium exited with {browser.returncode}:\n{log}"
+    return output, log
+
+
+def screenshot(page: Path | str, png: Path, profile: Path) -> None:
+    """A screenshot of a file or a URL."""
+    _, log = run_chromium(
+        page, profile, "--hide-scrollbars", f"--window-size={WIDTH},{HEIGHT}", f"--screenshot={png}",
+        what="write a screenshot",
+    )  # fmt: skip
     assert png.is_file() and png.stat().st_size > 0, f"Chromium wrote no screenshot:\n{log}"
 
 

@@ -7,8 +7,6 @@ import copy
 import json
 import os
 import shutil
-import signal
-import subprocess
 import threading
 import time
 import urllib.error
@@ -32,7 +30,7 @@ from rolewatch.cli import main
 from rolewatch.demo_boards import SEED_JOB_ID, board_after, board_before
 from rolewatch.webview.app import create_app
 from tests.conftest import free_port
-from tests.test_render_browser import BROWSER_TIMEOUT, CHROMIUM, read_png, require_chromium, screenshot
+from tests.test_render_browser import read_png, require_chromium, run_chromium, screenshot
 
 PROBLEM = "listing https://boards-api.greenhouse.io/v1/boards/gone/jobs failed: HTTP 503"
 HOSTILE = "<script>alert('x')</script> Engineer"
@@ -132,19 +130,7 @@ def seed_posting(config: Config) -> int:
 
 def dump_dom(url: str, profile: Path) -> str:
     """The page as headless Chromium rendered it."""
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", url]  # fmt: skip
-    browser = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        output, _ = browser.communicate(timeout=BROWSER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(browser.pid, signal.SIGKILL)
-        browser.communicate()
-        pytest.fail(f"Chromium did not load {url} within {BROWSER_TIMEOUT} s")
-    assert browser.returncode == 0, f"Chromium exited with {browser.returncode}"
+    output, _ = run_chromium(url, profile, "--dump-dom", what=f"load {url}")
     return output.decode()
 
 
