@@ -48,7 +48,10 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
 
     async def sources_page(request: Request) -> Response:
         with sessions() as session:
-            return page("sources.html.j2", title="Sources", sources=sources(session, config))
+            return page(
+                "sources.html.j2", title="Sources", sources=sources(session, config),
+                families={source.name: source.type for source in config.sources},
+            )  # fmt: skip
 
     async def events_page(request: Request) -> Response:
         chosen = {

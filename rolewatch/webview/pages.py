@@ -3,7 +3,6 @@ pages give the same data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,43 +10,12 @@ from sqlalchemy.orm import Session
 from config.schema import Config
 from pipeline.dates import parse_posted, shown_date
 from pipeline.models import Posting
-from rolewatch.queries import history, source_status
+from rolewatch.queries import SourceStatus, history, source_status
 
 
-@dataclass
-class SourceHealth:
-    name: str
-    type: str
-    last_crawl: str | None
-    status: str  # complete | incomplete | failed | running | never crawled
-    seen: int | None
-    new: int | None
-    changed: int | None
-    closed: int | None
-    open_postings: int
-    problems: list[str]
-
-
-def sources(session: Session, config: Config) -> list[SourceHealth]:
-    """Every configured source and how its last crawl went."""
-    families = {source.name: source.type for source in config.sources}
-    health = []
-    for status in source_status(session, list(families)):
-        health.append(
-            SourceHealth(
-                name=status.name,
-                type=families[status.name],
-                last_crawl=status.last_crawl,
-                status=status.status or "never crawled",
-                seen=status.seen,
-                new=status.new,
-                changed=status.changed,
-                closed=status.closed,
-                open_postings=status.open_postings,
-                problems=[line for line in (status.problems or "").splitlines() if line.strip()],
-            )
-        )
-    return health
+def sources(session: Session, config: Config) -> list[SourceStatus]:
+    """Every configured source and how its last crawl went (as `rolewatch status` says)."""
+    return source_status(session, [source.name for source in config.sources])
 
 
 def posting_history(session: Session, posting: Posting) -> dict[str, Any]:
