@@ -21,7 +21,7 @@ from config.references import reference_problems
 from config.schema import Config
 
 EXAMPLE = "config/rolewatch.example.yaml"
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class ConfigError(Exception):
@@ -109,7 +109,7 @@ def _interpolate(
             )
             return ""
 
-        return _ENV_REF.sub(substitute, node)
+        return ENV_REF.sub(substitute, node)
     return node
 
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import requests
 
+from config.loader import ENV_REF
 from config.schema import Config, Recipient, shown_address
 from notifier.render import DigestView, environment, render_chat, subject_text
 from notifier.transports import DeliveryError, Transport
@@ -59,9 +60,6 @@ class EmailChannel:
         return self.transport.send(message, [out.digest.recipient])
 
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
 def expand(url: str, env: Mapping[str, str]) -> str:
     """`${NAME}` in an Apprise URL replaced from the environment: tokens stay out of the config."""
 
@@ -74,7 +72,7 @@ def expand(url: str, env: Mapping[str, str]) -> str:
             raise DeliveryError(f"{shown_address(url)}: environment variable {name} is empty")
         return env[name]
 
-    return _PLACEHOLDER.sub(value, url)
+    return ENV_REF.sub(value, url)
 
 
 @dataclass
