@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
 
 from crawler.extract.greenhouse import extract_greenhouse
-from notifier.render import build_view, environment, render
+from notifier.render import DigestRow, build_view, environment, render
 from pipeline.diff import field_diff
 from pipeline.normalize import normalize
+from pipeline.record import PostingRecord
+from pipeline.states import EventType
 from rolewatch.demo_boards import board_before
 
 # Out of every 20 events: 14 new, 3 changed, 2 closed, 1 reopened.
 EVENT_MIX = ["new"] * 14 + ["changed"] * 3 + ["closed"] * 2 + ["reopened"]
 
 
-def digest_rows(events: int) -> list[dict[str, Any]]:
+def digest_rows(events: int) -> list[DigestRow]:
     board = [normalize(raw).as_dict() for raw in extract_greenhouse(board_before()).postings]
     rows = []
     for index, posting, event in zip(
@@ -38,7 +39,8 @@ def digest_rows(events: int) -> list[dict[str, Any]]:
         if event == "changed":
             old = dict(data, title=posting["title"], salary_max=(data.get("salary_max") or 200_000) - 10_000)
             diff = field_diff(old, data)
-        rows.append({"event": event, "data": data, "diff": diff, "source": "stripe", "watches": ["infra"]})
+        record = PostingRecord.from_data(data)
+        rows.append(DigestRow(EventType(event), record, diff, "stripe", watches=["infra"]))
     return rows
 
 

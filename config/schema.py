@@ -25,8 +25,8 @@ from pydantic import (
 from config.crontab import cron_trigger
 from config.families import FAMILIES, known_family
 from config.watches import resolve_all
+from pipeline.states import EventType
 
-EventType = Literal["new", "changed", "closed", "reopened"]
 Workplace = Literal["remote", "hybrid", "onsite"]
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -277,7 +277,7 @@ class WatchRule(Strict):
     # For `changed` events: only these fields matter (title, salary, locations, workplace, ...).
     changed_fields: list[str] = []
     sources: list[str] = []
-    events: list[EventType] = ["new", "changed", "closed", "reopened"]
+    events: list[EventType] = list(EventType)
 
     @field_validator("regex")
     @classmethod

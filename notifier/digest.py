@@ -23,11 +23,12 @@ from config.schema import Config, shown_address
 from notifier.channels import Outgoing, channel_for
 from notifier.compose import compose
 from notifier.outbox import oldest_pending, pending_items
-from notifier.render import DigestView, build_view
+from notifier.render import DigestRow, DigestView, build_view
 from notifier.schedule import is_due, next_digest_time
 from notifier.transports import DeliveryError, Transport
 from pipeline.dates import parse_posted, shown_date
 from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
+from pipeline.states import DigestStatus, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def send_digests(
 def _last_sent(session: Session, recipient: str) -> datetime | None:
     return session.scalar(
         select(Digest.sent_at)
-        .where(Digest.recipient == recipient, Digest.status == "sent")
+        .where(Digest.recipient == recipient, Digest.status == DigestStatus.SENT)
         .order_by(Digest.sent_at.desc())
         .limit(1)
     )
@@ -111,7 +112,7 @@ def _retryable(sessions: sessionmaker[Session], recipient: str, now: datetime) -
             session.scalars(
                 select(Digest.id).where(
                     Digest.recipient == recipient,
-                    Digest.status == "sending",
+                    Digest.status == DigestStatus.SENDING,
                     (Digest.next_attempt_at.is_(None)) | (Digest.next_attempt_at <= now),
                 )
             )
@@ -133,8 +134,8 @@ def _claim(sessions: sessionmaker[Session], config: Config, recipient: str, now:
         claimed = _changed_rows(
             session.execute(
                 update(OutboxItem)
-                .where(OutboxItem.recipient == recipient, OutboxItem.status == "pending")
-                .values(status="claimed", digest_id=digest.id)
+                .where(OutboxItem.recipient == recipient, OutboxItem.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.CLAIMED, digest_id=digest.id)
             )
         )
         if not claimed:
@@ -153,7 +154,7 @@ def _lease(sessions: sessionmaker[Session], digest_id: int, now: datetime) -> bo
                 update(Digest)
                 .where(
                     Digest.id == digest_id,
-                    Digest.status == "sending",
+                    Digest.status == DigestStatus.SENDING,
                     (Digest.next_attempt_at.is_(None)) | (Digest.next_attempt_at <= now),
                 )
                 .values(next_attempt_at=now + SEND_LEASE)
@@ -204,10 +205,10 @@ def _deliver(
         )
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
-        digest.status, digest.sent_at, digest.last_error = "sent", utcnow(), None
+        digest.status, digest.sent_at, digest.last_error = DigestStatus.SENT, utcnow(), None
         digest.attempts += 1
         for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
-            item.status = "sent"
+            item.status = OutboxStatus.SENT
     log.info("digest sent to %s: %d items, %s", shown, view.total, digest.message_id)
     return DigestReport(digest.recipient, view.total, "sent", digest.message_id, where)
 
@@ -258,9 +259,9 @@ def _record_failure(
         digest.attempts += 1
         digest.last_error = error
         if permanent:
-            digest.status = "failed"
+            digest.status = DigestStatus.FAILED
             for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
-                item.status = "failed"
+                item.status = OutboxStatus.FAILED
         else:
             delay = RETRY_BACKOFF[min(digest.attempts, len(RETRY_BACKOFF)) - 1]
             digest.next_attempt_at = now + delay
@@ -269,7 +270,7 @@ def _record_failure(
         return DigestReport(digest.recipient, count, status, digest.message_id, error=error)
 
 
-def view_of(rows: list[dict[str, Any]], digest: Digest, config: Config | None) -> DigestView:
+def view_of(rows: list[DigestRow], digest: Digest, config: Config | None) -> DigestView:
     # A recipient no longer in the config gets the default summary.
     settings = next((r for r in config.recipients if r.address == digest.recipient), None) if config else None
     if settings is None:
@@ -277,8 +278,8 @@ def view_of(rows: list[dict[str, Any]], digest: Digest, config: Config | None) -
     return build_view(digest.recipient, rows, settings.backfill, settings.backfill_top)
 
 
-def digest_rows(session: Session, digest: Digest) -> list[dict[str, Any]]:
-    """The digest's events, oldest first, each with its posting's data and its diff."""
+def digest_rows(session: Session, digest: Digest) -> list[DigestRow]:
+    """The digest's events, oldest first, each with its posting's record and its diff."""
     items = session.scalars(
         select(OutboxItem)
         .where(OutboxItem.digest_id == digest.id)
@@ -296,26 +297,27 @@ def digest_rows(session: Session, digest: Digest) -> list[dict[str, Any]]:
     ):
         if original is not None and url is not None:
             duplicates.setdefault(original, []).append(url)
-    return [
-        {
-            "id": item.event.id,
-            "time": item.event.created_at,
-            "posting": item.event.posting_id,
-            "external_id": item.event.posting.external_id,
-            "also_at": duplicates.get(item.event.posting_id, []),
-            "event": item.event.type,
-            "data": item.event.version.data,
-            "diff": item.event.diff,
-            "source": item.event.posting.source.name,
-            "watches": item.watches.split(","),
-            "backfill": item.event.backfill,
-            "posted": shown_date(
-                parse_posted(item.event.version.data.get("posted_at"), item.event.version.seen_at),
-                item.event.posting.first_seen,
-            ),
-        }
-        for item in items
-    ]
+    rows = []
+    for item in items:
+        event, version = item.event, item.event.version
+        record = version.record
+        rows.append(
+            DigestRow(
+                event=event.type,
+                record=record,
+                diff=event.diff,
+                source=event.posting.source.name,
+                watches=item.watches.split(","),
+                backfill=event.backfill,
+                also_at=duplicates.get(event.posting_id, []),
+                posted=shown_date(parse_posted(record.posted_at, version.seen_at), event.posting.first_seen),
+                event_id=event.id,
+                time=event.created_at,
+                posting_id=event.posting_id,
+                external_id=event.posting.external_id,
+            )
+        )
+    return rows
 
 
 # What a webhook receives of a posting: enough to show it, not its whole description.
@@ -323,22 +325,22 @@ EVENT_FIELDS = ("title", "company", "url", "locations", "workplace", "department
                 "salary_min", "salary_max", "salary_currency", "salary_period", "posted_at")  # fmt: skip
 
 
-def event_json(row: dict[str, Any]) -> dict[str, Any]:
-    data = row["data"]
+def event_json(row: DigestRow) -> dict[str, Any]:
+    record = row.record.as_dict()
     diff = {
         name: change if name != "description" else {"changed": True}
-        for name, change in (row["diff"] or {}).items()
+        for name, change in (row.diff or {}).items()
     }
     return {
-        "id": row["id"],
-        "type": row["event"],
-        "time": row["time"].isoformat(),
-        "posting": row["posting"],
-        "ref": f"{row['source']}:{row['external_id']}",
-        "source": row["source"],
-        **{name: data.get(name) for name in EVENT_FIELDS},
+        "id": row.event_id,
+        "type": row.event,
+        "time": row.time.isoformat() if row.time else None,
+        "posting": row.posting_id,
+        "ref": f"{row.source}:{row.external_id}",
+        "source": row.source,
+        **{name: record[name] for name in EVENT_FIELDS},
         "changes": diff,
-        "watches": row["watches"],
-        "backfill": row["backfill"],
-        "also_at": row["also_at"],
+        "watches": row.watches,
+        "backfill": row.backfill,
+        "also_at": row.also_at,
     }

@@ -20,7 +20,7 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy.orm import Session
 
 from config.schema import Config, Recipient
-from notifier.render import entry_of, environment
+from notifier.render import DigestRow, entry_of, environment
 from notifier.stream import EventFilter, EventRow, events, find_watch, recipient_events
 from pipeline.dates import parse_posted, shown_date
 
@@ -104,10 +104,8 @@ def feed_xml(session: Session, config: Config, feed: Feed) -> bytes:
     template = environment(config.mail.templates).get_template("feed_entry.html.j2")
     # feedgen puts the entry added first last; the newest must come first.
     for row in reversed(rows):
-        posted = shown_date(parse_posted(row.data.get("posted_at"), row.time), None)
-        entry = entry_of(
-            {"event": row.type, "data": row.data, "diff": row.diff, "source": row.source, "posted": posted}
-        )
+        posted = shown_date(parse_posted(row.record.posted_at, row.time), None)
+        entry = entry_of(DigestRow(row.type, row.record, row.diff, row.source, posted=posted))
         item = generator.add_entry()
         item.id(TAG + f"event/{quote(row.source, safe='')}/{quote(row.external_id, safe='')}/{row.id}")
         item.title(xml_text(f"{row.type.upper()}: {entry.title} — {entry.company}"))

@@ -5,14 +5,12 @@ happens next, not of what was dropped."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.models import Event, Mute, OutboxItem, PostingVersion
-
-Kind = Literal["posting", "company"]
+from pipeline.states import MuteKind, OutboxStatus
 
 
 @dataclass(frozen=True)
@@ -28,14 +26,14 @@ class Muted:
 def muted(session: Session) -> Muted:
     rows = session.execute(select(Mute.kind, Mute.value)).all()
     return Muted(
-        frozenset(int(value) for kind, value in rows if kind == "posting"),
-        frozenset(value for kind, value in rows if kind == "company"),
+        frozenset(int(value) for kind, value in rows if kind == MuteKind.POSTING),
+        frozenset(value for kind, value in rows if kind == MuteKind.COMPANY),
     )
 
 
-def mute(session: Session, kind: Kind, value: str) -> int:
+def mute(session: Session, kind: MuteKind, value: str) -> int:
     """Mute a posting (its number) or a company; returns how many pending items were dropped."""
-    value = " ".join(value.split()).casefold() if kind == "company" else value
+    value = " ".join(value.split()).casefold() if kind == MuteKind.COMPANY else value
     if session.scalar(select(Mute.id).where(Mute.kind == kind, Mute.value == value)) is None:
         session.add(Mute(kind=kind, value=value))
     # The pending items of the posting's or the company's events: companies are read from each
@@ -44,10 +42,10 @@ def mute(session: Session, kind: Kind, value: str) -> int:
         select(OutboxItem.id, Event.posting_id, PostingVersion.data)
         .join(Event, OutboxItem.event_id == Event.id)
         .join(PostingVersion, Event.version_id == PostingVersion.id)
-        .where(OutboxItem.status == "pending")
+        .where(OutboxItem.status == OutboxStatus.PENDING)
     )
     silenced = muted(session)
-    if kind == "posting":
+    if kind == MuteKind.POSTING:
         silenced = Muted(silenced.postings | {int(value)}, silenced.companies)
     else:
         silenced = Muted(silenced.postings, silenced.companies | {value})
@@ -60,14 +58,14 @@ def mute(session: Session, kind: Kind, value: str) -> int:
         # Only items still pending: one a digest claimed meanwhile is on its way.
         result = session.execute(
             update(OutboxItem)
-            .where(OutboxItem.id.in_(drop), OutboxItem.status == "pending")
-            .values(status="muted")
+            .where(OutboxItem.id.in_(drop), OutboxItem.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.MUTED)
         )
         return int(getattr(result, "rowcount", len(drop)))
     return 0
 
 
-def unmute(session: Session, kind: Kind, value: str) -> bool:
-    value = " ".join(value.split()).casefold() if kind == "company" else value
+def unmute(session: Session, kind: MuteKind, value: str) -> bool:
+    value = " ".join(value.split()).casefold() if kind == MuteKind.COMPANY else value
     result = session.execute(delete(Mute).where(Mute.kind == kind, Mute.value == value))
     return bool(getattr(result, "rowcount", 0))

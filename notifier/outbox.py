@@ -13,6 +13,7 @@ from config.schema import Config
 from notifier.mutes import Muted, muted
 from notifier.rules import RuleSet, event_wanted
 from pipeline.models import OutboxItem, Posting, Source
+from pipeline.states import EventType, OutboxStatus, PostingStatus
 from pipeline.store import EventHook, EventRecord
 
 
@@ -79,10 +80,10 @@ def sources_telling_instead(session: Session, event: EventRecord) -> set[str]:
             or_(Posting.id == group, Posting.duplicate_of_id == group),
             Posting.id != event.posting_id,
             Posting.source_id != event.source_id,
-            Posting.status == "open",
+            Posting.status == PostingStatus.OPEN,
         )
     )
-    if event.type != "closed":
+    if event.type != EventType.CLOSED:
         query = query.where(or_(Posting.id == group, Posting.id < event.posting_id))
     return set(session.scalars(query))
 
@@ -91,7 +92,7 @@ def pending_items(session: Session, recipient: str) -> list[OutboxItem]:
     return list(
         session.scalars(
             select(OutboxItem)
-            .where(OutboxItem.recipient == recipient, OutboxItem.status == "pending")
+            .where(OutboxItem.recipient == recipient, OutboxItem.status == OutboxStatus.PENDING)
             .order_by(OutboxItem.event_id)
         )
     )
@@ -100,7 +101,7 @@ def pending_items(session: Session, recipient: str) -> list[OutboxItem]:
 def oldest_pending(session: Session, recipient: str) -> datetime | None:
     return session.scalar(
         select(OutboxItem.created_at)
-        .where(OutboxItem.recipient == recipient, OutboxItem.status == "pending")
+        .where(OutboxItem.recipient == recipient, OutboxItem.status == OutboxStatus.PENDING)
         .order_by(OutboxItem.id)
         .limit(1)
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,12 @@ import css_inline
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
 from notifier.wording import changed_sentences, only_figures
-from pipeline.salary import PERIODS_PER_YEAR, salary_top
+from pipeline.record import PostingRecord
+from pipeline.salary import PERIODS_PER_YEAR, Salary
+from pipeline.states import EventType
 
-EVENT_ORDER = {"new": 0, "reopened": 1, "changed": 2, "closed": 3}
+# New and reopened postings first: they are what a reader acts on.
+EVENT_ORDER = {EventType.NEW: 0, EventType.REOPENED: 1, EventType.CHANGED: 2, EventType.CLOSED: 3}
 FIELD_LABELS = {
     "title": "Title",
     "company": "Company",
@@ -35,7 +39,7 @@ FIELD_LABELS = {
 class Entry:
     """One line of a digest: an event on a posting, with what changed and which rules matched."""
 
-    event: str
+    event: EventType
     title: str
     company: str
     url: str | None
@@ -87,67 +91,75 @@ class DigestView:
         return self.backfill_total - len(self.backfill)
 
 
-def format_salary(data: dict[str, Any]) -> str | None:
-    low, high = data.get("salary_min"), data.get("salary_max")
-    if low is None and high is None:
+def format_salary(salary: Salary) -> str | None:
+    if not salary.stated:
         return None
-    currency = data.get("salary_currency") or ""
+    currency = salary.currency or ""
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    amounts = [f"{symbol}{value:,.0f}" for value in (low, high) if value is not None]
+    amounts = [f"{symbol}{value:,.0f}" for value in (salary.min, salary.max) if value is not None]
     text = " – ".join(dict.fromkeys(amounts))
-    period = data.get("salary_period")
     suffix = f" {currency}" if not symbol and currency else ""
-    return f"{text}{suffix}" + (f" per {period}" if period else "")
+    return f"{text}{suffix}" + (f" per {salary.period}" if salary.period else "")
 
 
 def best_paid_first(
-    postings: list[dict[str, Any]],
-) -> Callable[[tuple[dict[str, Any], Entry]], tuple[Any, ...]]:
-    """A sort key for (data, entry) pairs: pay in the most common currency first, highest yearly
-    top first; then pay in other currencies, by currency (amounts in different currencies are
-    not compared); then postings stating no pay; ties by title."""
-    currencies = Counter(data.get("salary_currency") for data in postings if _yearly_top(data) is not None)
+    postings: list[PostingRecord],
+) -> Callable[[tuple[PostingRecord, Entry]], tuple[Any, ...]]:
+    """A sort key for (record, entry) pairs: pay in the most common currency first, highest
+    yearly top first; then pay in other currencies, by currency (amounts in different currencies
+    are not compared); then postings stating no pay; ties by title."""
+    currencies = Counter(record.salary_currency for record in postings if _yearly_top(record) is not None)
     main = currencies.most_common(1)[0][0] if currencies else None
 
-    def key(item: tuple[dict[str, Any], Entry]) -> tuple[Any, ...]:
-        data, entry = item
+    def key(item: tuple[PostingRecord, Entry]) -> tuple[Any, ...]:
+        record, entry = item
         title = entry.title.casefold()
-        top = _yearly_top(data)
+        top = _yearly_top(record)
         if top is None:
             return (2, title)
-        currency = data.get("salary_currency") or ""
+        currency = record.salary_currency or ""
         return (0, -top, title) if currency == main else (1, currency, -top, title)
 
     return key
 
 
-def _yearly_top(data: dict[str, Any]) -> float | None:
-    top = salary_top(data)
+def _yearly_top(record: PostingRecord) -> float | None:
+    top = record.salary.top
     if top is None:
         return None
-    return float(top) * PERIODS_PER_YEAR.get(data.get("salary_period") or "year", 1)
+    return float(top) * PERIODS_PER_YEAR.get(record.salary_period or "year", 1)
 
 
-def describe_changes(diff: dict[str, Any] | None, data: dict[str, Any]) -> list[dict[str, Any]]:
+SALARY_PARTS = {
+    "salary_min": "min",
+    "salary_max": "max",
+    "salary_currency": "currency",
+    "salary_period": "period",
+}
+
+
+def describe_changes(diff: dict[str, Any] | None, record: PostingRecord) -> list[dict[str, Any]]:
     """Readable old → new pairs; salary fields are shown together as one range.
 
-    `data` is the posting's current version; it fills in the salary parts that did not change.
+    `record` is the posting's current version; it fills in the salary parts that did not change.
     """
     if not diff:
         return []
     changes: list[dict[str, Any]] = []
-    if any(key.startswith("salary_") for key in diff):
-        current = {key: value for key, value in data.items() if key.startswith("salary_")}
-        old = current | {key: c["old"] for key, c in diff.items() if key.startswith("salary_")}
+    pay_changed = any(key in SALARY_PARTS for key in diff)
+    if pay_changed:
+        current = record.salary
+        old = replace(
+            current, **{SALARY_PARTS[key]: c["old"] for key, c in diff.items() if key in SALARY_PARTS}
+        )
         changes.append({"field": "Salary", "old": format_salary(old) or "not stated",
                         "new": format_salary(current) or "not stated"})  # fmt: skip
     for key, change in diff.items():
-        if key.startswith("salary_"):
+        if key in SALARY_PARTS:
             continue
         label = FIELD_LABELS.get(key, key)
         if key == "description":
             sentences = changed_sentences(change.get("lines", []))
-            pay_changed = any(key.startswith("salary_") for key in diff)
             # The pay line above already says it when only the text's pay figures changed.
             if sentences and not (pay_changed and only_figures(sentences)):
                 # `lines` (the line diff) stays for templates written before `sentences`.
@@ -166,50 +178,69 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def entry_of(row: dict[str, Any]) -> Entry:
-    """An event on a posting as every outlet shows it (`row`: event, data, diff, source, ...)."""
-    data = row["data"]
+@dataclass(frozen=True)
+class DigestRow:
+    """An event as outlets are given it: the version's record, the event's diff, and what the
+    digest adds (the watches it matched, the same job's other links, its date). The ids and
+    time are the event's own, for a webhook's payload."""
+
+    event: EventType
+    record: PostingRecord
+    diff: dict[str, Any] | None = None
+    source: str | None = None
+    watches: list[str] = field(default_factory=list)
+    backfill: bool = False
+    also_at: list[str] = field(default_factory=list)
+    posted: str | None = None
+    event_id: int = 0
+    time: datetime | None = None
+    posting_id: int = 0
+    external_id: str = ""
+
+
+def entry_of(row: DigestRow) -> Entry:
+    """An event on a posting as every outlet shows it."""
+    record = row.record
     return Entry(
-        event=row["event"],
-        title=data.get("title") or "(untitled)",
-        company=data.get("company") or row.get("source") or "Unknown company",
-        url=data.get("url"),
-        locations=data.get("locations") or [],
-        workplace=data.get("workplace") or [],
-        salary=format_salary(data),
-        changes=describe_changes(row.get("diff"), data),
-        watches=row.get("watches", []),
-        backfill=row.get("backfill", False),
-        also_at=row.get("also_at", []),
-        posted=row.get("posted"),
+        event=row.event,
+        title=record.title or "(untitled)",
+        company=record.company or row.source or "Unknown company",
+        url=record.url,
+        locations=record.locations,
+        workplace=record.workplace,
+        salary=format_salary(record.salary),
+        changes=describe_changes(row.diff, record),
+        watches=row.watches,
+        backfill=row.backfill,
+        also_at=row.also_at,
+        posted=row.posted,
     )
 
 
 def build_view(
-    recipient: str, rows: list[dict[str, Any]], backfill: str = "summary", backfill_top: int = 10
+    recipient: str, rows: list[DigestRow], backfill: str = "summary", backfill_top: int = 10
 ) -> DigestView:
-    """Group outbox rows (event + posting data) by company, events in a fixed order.
+    """Group a digest's rows by company, events in a fixed order.
 
     With `backfill: summary`, postings announced by a board's first crawl are not listed one by
     one: they become one section with the `backfill_top` best paid (then by title) and a count.
     """
     grouped: dict[str, list[Entry]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
-    summarised: list[tuple[dict[str, Any], Entry]] = []
+    counts: dict[EventType, int] = defaultdict(int)
+    summarised: list[tuple[PostingRecord, Entry]] = []
     for row in rows:
-        data = row["data"]
         entry = entry_of(row)
-        counts[entry.event] += 1
+        counts[row.event] += 1
         if backfill == "summary" and entry.backfill:
-            summarised.append((data, entry))
+            summarised.append((row.record, entry))
         else:
             grouped[entry.company].append(entry)
     companies = [
         (company, sorted(entries, key=lambda e: (EVENT_ORDER.get(e.event, 9), e.title)))
         for company, entries in sorted(grouped.items(), key=lambda item: item[0].casefold())
     ]
-    ordered = {name: counts[name] for name in EVENT_ORDER if counts.get(name)}
-    summarised.sort(key=best_paid_first([data for data, _ in summarised]))
+    ordered = {str(kind): counts[kind] for kind in EVENT_ORDER if counts.get(kind)}
+    summarised.sort(key=best_paid_first([record for record, _ in summarised]))
     names = {entry.company for _, entry in summarised} | set(grouped)
     return DigestView(
         recipient=recipient,

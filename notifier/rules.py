@@ -8,6 +8,7 @@ from typing import Any
 from config.schema import WatchRule
 from notifier.matcher import LOCATION_ALIASES, Match, RuleSet, location_aliases
 from notifier.textscan import term_pattern
+from pipeline.states import EventType
 
 __all__ = [
     "LOCATION_ALIASES",
@@ -42,7 +43,7 @@ def event_wanted(rule: WatchRule, event_type: str, diff: dict[str, Any] | None =
     """Is this kind of event wanted, and for `changed`, did a field the rule cares about change?"""
     if event_type not in rule.events:
         return False
-    if event_type != "changed" or not rule.changed_fields:
+    if event_type != EventType.CHANGED or not rule.changed_fields:
         return True
     cared = set().union(*(FIELD_GROUPS.get(name, {name}) for name in rule.changed_fields))
     return bool(cared & set(diff or {}))

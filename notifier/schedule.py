@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from config.crontab import cron_trigger
 from config.schema import Recipient
 from pipeline.models import Digest
+from pipeline.states import DigestStatus
 
 
 def delivery_state(digest: Digest, now: datetime) -> str:
     """What a digest is doing, as people ask: "sent", "failed", "sending", or, for one that
     failed and waits for its next try, "retrying at 14:05 UTC" (with the date if not today)."""
     retry = digest.next_attempt_at
-    if digest.status != "sending" or not digest.attempts or retry is None or retry <= now:
+    if digest.status != DigestStatus.SENDING or not digest.attempts or retry is None or retry <= now:
         return digest.status
     return (
         f"retrying at {retry:%H:%M} UTC"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,8 +17,10 @@ from config.schema import Config, WatchRule
 from notifier.mutes import muted
 from notifier.rules import RuleSet, event_wanted
 from pipeline.models import Event, OutboxItem, Posting, PostingVersion, Source
+from pipeline.record import PostingRecord
+from pipeline.states import EventType, OutboxStatus
 
-EVENT_TYPES = ("new", "changed", "closed", "reopened")
+EVENT_TYPES = tuple(EventType)
 # Events are read in pages this large while a watch filter skips the ones it does not match.
 PAGE = 500
 
@@ -30,7 +33,7 @@ class UnknownWatch(LookupError):
 class EventRow:
     id: int
     time: datetime
-    type: str
+    type: EventType
     posting: int
     source: str
     external_id: str
@@ -44,13 +47,17 @@ class EventRow:
     def ref(self) -> str:
         return f"{self.source}:{self.external_id}"
 
+    @cached_property
+    def record(self) -> PostingRecord:
+        return PostingRecord.from_data(self.data)
+
     @property
-    def title(self) -> str | None:
-        return self.data.get("title")
+    def title(self) -> str:
+        return self.record.title
 
     @property
     def company(self) -> str | None:
-        return self.data.get("company")
+        return self.record.company
 
     def summary(self) -> dict[str, Any]:
         """The row as `rolewatch events --json` prints it: no full posting text."""
@@ -172,6 +179,6 @@ def recipient_events(session: Session, recipient: str, limit: int) -> list[Event
     query = (
         _query()
         .join(OutboxItem, OutboxItem.event_id == Event.id)
-        .where(OutboxItem.recipient == recipient, OutboxItem.status != "muted")
+        .where(OutboxItem.recipient == recipient, OutboxItem.status != OutboxStatus.MUTED)
     )
     return [_row(*found) for found in session.execute(query.limit(limit or None))]

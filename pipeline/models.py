@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from pipeline.record import PostingRecord
+from pipeline.states import DigestStatus, EventType, MuteKind, OutboxStatus, PostingStatus, RunStatus
 
 
 def utcnow() -> datetime:
@@ -29,6 +33,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def state(kind: type[StrEnum], length: int) -> Enum:
+    """A column of one of `pipeline.states`: a plain VARCHAR of the values, read back as members."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):
@@ -55,8 +70,7 @@ class CrawlRun(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    # running | complete | incomplete | failed
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[RunStatus] = mapped_column(state(RunStatus, 20), default=RunStatus.RUNNING)
     seen: Mapped[int] = mapped_column(default=0)
     dropped: Mapped[int] = mapped_column(default=0)
     new: Mapped[int] = mapped_column(default=0)
@@ -84,8 +98,7 @@ class Posting(Base):
     external_id: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-    # open | closed
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[PostingStatus] = mapped_column(state(PostingStatus, 10), default=PostingStatus.OPEN)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
@@ -119,6 +132,10 @@ class PostingVersion(Base):
 
     posting: Mapped[Posting] = relationship(back_populates="versions")
 
+    @property
+    def record(self) -> PostingRecord:
+        return PostingRecord.from_data(self.data)
+
 
 class Event(Base):
     """Something a user may be told about: new, changed, closed or reopened."""
@@ -130,7 +147,7 @@ class Event(Base):
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("posting_versions.id"))
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
-    type: Mapped[str] = mapped_column(String(10))
+    type: Mapped[EventType] = mapped_column(state(EventType, 10))
     # Field name -> {"old": ..., "new": ...}; the description carries a line diff.
     diff: Mapped[dict[str, Any] | None]
     # First sighting of a board: shown as a summary, not as hundreds of "new" lines.
@@ -153,8 +170,7 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    # sending | sent | failed
-    status: Mapped[str] = mapped_column(String(10), default="sending")
+    status: Mapped[DigestStatus] = mapped_column(state(DigestStatus, 10), default=DigestStatus.SENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
@@ -175,8 +191,7 @@ class OutboxItem(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     watches: Mapped[str] = mapped_column(Text)
-    # pending | claimed | sent | failed | muted
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(state(OutboxStatus, 10), default=OutboxStatus.PENDING)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -191,7 +206,6 @@ class Mute(Base):
     __table_args__ = (UniqueConstraint("kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # posting | company
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[MuteKind] = mapped_column(state(MuteKind, 10))
     value: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,10 +1,9 @@
-"""Turn a board's `RawPosting` into the common `Posting` form (pure functions, no I/O)."""
+"""Turn a board's `RawPosting` into a `PostingRecord` (pure functions, no I/O)."""
 
 from __future__ import annotations
 
 import html as htmllib
 import re
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ import lxml.html
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from pipeline.raw import RawPosting
+from pipeline.record import MATERIAL_FIELDS, PostingRecord  # noqa: F401 (old names, below)
 from pipeline.salary import PERIODS_PER_YEAR, Salary, parse_salary, plausible
 from pipeline.workplace import classify_workplace
 
@@ -32,56 +32,15 @@ def is_placeholder(place: str) -> bool:
     return collapse_spaces(place).strip(",").casefold() in PLACEHOLDER_LOCATIONS
 
 
-MATERIAL_FIELDS = (
-    "title",
-    "company",
-    "locations",
-    "workplace",
-    "department",
-    "employment_type",
-    "salary_min",
-    "salary_max",
-    "salary_currency",
-    "salary_period",
-    "description",
-)
+# The record type was first defined here; its old name stays until every reader uses the new one.
+Posting = PostingRecord
 
 
-@dataclass
-class Posting:
-    """A posting in rolewatch's common form; `MATERIAL_FIELDS` decide what is a change."""
-
-    external_id: str
-    title: str
-    url: str | None
-    company: str | None
-    locations: list[str] = field(default_factory=list)
-    workplace: list[str] = field(default_factory=list)
-    department: str | None = None
-    employment_type: str | None = None
-    salary_min: float | None = None
-    salary_max: float | None = None
-    salary_currency: str | None = None
-    salary_period: str | None = None
-    description: str = ""
-    posted_at: str | None = None
-    updated_at: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        # Shallow, with the lists copied: `dataclasses.asdict` deep-copies every value, and was
-        # a large part of storing a posting.
-        return {name: list(value) if isinstance(value, list) else value for name, value in vars(self).items()}
-
-    def material(self) -> dict[str, Any]:
-        data = self.as_dict()
-        return {name: data[name] for name in MATERIAL_FIELDS}
-
-
-def normalize(raw: RawPosting, company: str | None = None) -> Posting:
+def normalize(raw: RawPosting, company: str | None = None) -> PostingRecord:
     description = clean_text(raw.description_html, raw.description_text)
     locations = split_locations(raw.locations)
     salary = salary_from(raw, description)
-    return Posting(
+    return PostingRecord(
         external_id=raw.external_id,
         title=collapse_spaces(raw.title),
         url=canonical_url(raw.url),

@@ -12,6 +12,7 @@ from config.schema import SourceConfig
 from pipeline.db import make_engine, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
 from pipeline.process import crawling_elsewhere, owner_gone, this_process
+from pipeline.states import RunStatus
 from pipeline.store import ensure_source
 
 INTERRUPTED = "crawl interrupted: the process crawling it ({owner}) ended without finishing it"
@@ -29,13 +30,13 @@ def settle_interrupted_crawls(database: str, keep: Iterable[int] = ()) -> list[s
             rows = session.execute(
                 select(CrawlRun, Source.name)
                 .join(Source)
-                .where(CrawlRun.status == "running", CrawlRun.owner.is_not(None))
+                .where(CrawlRun.status == RunStatus.RUNNING, CrawlRun.owner.is_not(None))
                 .with_for_update(of=CrawlRun, skip_locked=True)
             ).all()
             for run, name in rows:
                 # A run under this very process's name began before it started (a reused pid).
                 if run.id not in keep and (run.owner == this_process() or owner_gone(run.owner or "")):
-                    run.status, run.finished_at = "failed", utcnow()
+                    run.status, run.finished_at = RunStatus.FAILED, utcnow()
                     run.problems = INTERRUPTED.format(owner=run.owner)
                     settled.append(name)
         return settled
@@ -58,11 +59,13 @@ def fail_unfinished_crawls(
     try:
         with session_factory(engine).begin() as session:
             for run in session.scalars(
-                select(CrawlRun).join(Source).where(Source.name.in_(names), CrawlRun.status == "running")
+                select(CrawlRun)
+                .join(Source)
+                .where(Source.name.in_(names), CrawlRun.status == RunStatus.RUNNING)
             ):
                 if crawling_elsewhere(run.owner):
                     continue  # another live process's crawl of the source, not this one's
-                run.status, run.problems, run.finished_at = "failed", reason, now
+                run.status, run.problems, run.finished_at = RunStatus.FAILED, reason, now
                 failed += 1
             if since is None:
                 return failed
@@ -78,7 +81,9 @@ def fail_unfinished_crawls(
                     continue
                 row = ensure_source(session, by_name[name])
                 session.add(
-                    CrawlRun(source=row, started_at=now, finished_at=now, status="failed", problems=reason)
+                    CrawlRun(
+                        source=row, started_at=now, finished_at=now, status=RunStatus.FAILED, problems=reason
+                    )
                 )
                 failed += 1
         return failed

@@ -25,6 +25,15 @@ class Salary:
     currency: str | None
     period: str | None
 
+    @property
+    def stated(self) -> bool:
+        return self.min is not None or self.max is not None
+
+    @property
+    def top(self) -> float | None:
+        """The top of the range, or its one figure: what pay is compared by."""
+        return self.max or self.min
+
 
 # Written before the figure. A letter prefix says whose dollar it is.
 PREFIX_SYMBOLS = {
@@ -145,6 +154,8 @@ _SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n")
 
 def salary_top(data: dict[str, Any]) -> float | None:
     """The top of a stored posting's pay range, or its one figure: what pay is compared by."""
+    # `Salary.top` of a stored version's data, read without building one (matching reads it
+    # for every posting).
     top: float | None = data.get("salary_max") or data.get("salary_min")
     return top
 

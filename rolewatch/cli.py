@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from config.loader import ConfigError
 from config.schema import Config, shown_address
+from pipeline.states import MuteKind
 from rolewatch.cli_inspect import diff, events, history, postings, status
 from rolewatch.cli_serve import serve
 from rolewatch.cli_support import (
@@ -22,6 +24,11 @@ from rolewatch.cli_support import (
     load,
     redact_url,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -286,10 +293,31 @@ def upgrade(config_path: str) -> None:
     click.echo(f"database {engine.url.render_as_string(hide_password=True)} is up to date")
 
 
-def _mute_target(posting_ref: str | None, company: str | None) -> tuple[Any, str, str]:
+def _mute_target(posting_ref: str | None, company: str | None) -> tuple[MuteKind, str]:
     if (posting_ref is None) == (company is None):
         raise click.UsageError("give a POSTING (its number or source:external_id) or --company NAME")
-    return ("company", company, f"company {company!r}") if company else ("posting", posting_ref or "", "")
+    return (MuteKind.COMPANY, company or "") if company else (MuteKind.POSTING, posting_ref or "")
+
+
+def _muting(
+    config_path: str, posting_ref: str | None, company: str | None, act: Callable[[Session, MuteKind, str], T]
+) -> tuple[str, T]:
+    """Run `act` on the mute a POSTING or --company names, in one transaction: (its label, result)."""
+    from pipeline.db import open_database, session_factory
+    from rolewatch.queries import find_posting
+
+    kind, value = _mute_target(posting_ref, company)
+    label = f"company {value!r}"
+    engine = open_database(load(config_path).database)
+    try:
+        with session_factory(engine).begin() as session:
+            if kind == MuteKind.POSTING:
+                posting = find_posting(session, value)
+                value = str(posting.id)
+                label = f"posting {posting.id} ({posting.source.name}:{posting.external_id})"
+            return label, act(session, kind, value)
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -300,22 +328,8 @@ def _mute_target(posting_ref: str | None, company: str | None) -> tuple[Any, str
 def mute(posting_ref: str | None, company: str | None, config_path: str) -> None:
     """Tell of a posting or a company no more, in any digest or outlet (undo with unmute)."""
     from notifier.mutes import mute as add_mute
-    from pipeline.db import open_database, session_factory
-    from rolewatch.queries import find_posting
 
-    kind, value, label = _mute_target(posting_ref, company)
-    engine = open_database(load(config_path).database)
-    try:
-        with session_factory(engine).begin() as session:
-            if kind == "posting":
-                posting = find_posting(session, value)
-                value, label = (
-                    str(posting.id),
-                    f"posting {posting.id} ({posting.source.name}:{posting.external_id})",
-                )
-            dropped = add_mute(session, kind, value)
-    finally:
-        engine.dispose()
+    label, dropped = _muting(config_path, posting_ref, company, add_mute)
     click.echo(f"muted {label}; {dropped} pending digest item{'s' if dropped != 1 else ''} dropped")
 
 
@@ -327,19 +341,8 @@ def mute(posting_ref: str | None, company: str | None, config_path: str) -> None
 def unmute(posting_ref: str | None, company: str | None, config_path: str) -> None:
     """Tell of a muted posting or company again, from its next event on."""
     from notifier.mutes import unmute as remove_mute
-    from pipeline.db import open_database, session_factory
-    from rolewatch.queries import find_posting
 
-    kind, value, label = _mute_target(posting_ref, company)
-    engine = open_database(load(config_path).database)
-    try:
-        with session_factory(engine).begin() as session:
-            if kind == "posting":
-                posting = find_posting(session, value)
-                value, label = str(posting.id), f"posting {posting.id}"
-            removed = remove_mute(session, kind, value)
-    finally:
-        engine.dispose()
+    label, removed = _muting(config_path, posting_ref, company, remove_mute)
     click.echo(f"unmuted {label}" if removed else f"{label} was not muted")
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import click
 
+from pipeline.states import EventType, PostingStatus
 from rolewatch.cli_support import (
     EXIT_FAILURES,
     cell,
@@ -25,7 +26,7 @@ from rolewatch.cli_support import (
 @click.command()
 @config_option
 @click.option("--company")
-@click.option("--status", type=click.Choice(["open", "closed"]))
+@click.option("--status", type=click.Choice([status.value for status in PostingStatus]))
 @click.option(
     "--since",
     type=click.DateTime(),
@@ -182,7 +183,7 @@ def print_queue(url: str, as_json: bool) -> None:
 @click.command()
 @config_option
 @click.option("--since", type=click.DateTime(), help="Events on or after this date (UTC).")
-@click.option("--type", "event_type", type=click.Choice(["new", "changed", "closed", "reopened"]))
+@click.option("--type", "event_type", type=click.Choice([kind.value for kind in EventType]))
 @click.option("--source", help="Only this source's events.")
 @click.option("--company", help="Only this company's postings (as boards name it, any case).")
 @click.option("--watch", help="Only events this watch tells of, as digests do (mutes honoured).")

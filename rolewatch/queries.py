@@ -13,7 +13,8 @@ from config.schema import Config
 from pipeline.dates import posted_or_first_seen
 from pipeline.diff import field_diff
 from pipeline.models import CrawlRun, Digest, Posting, PostingVersion, Source
-from pipeline.normalize import Posting as NormalPosting
+from pipeline.record import PostingRecord
+from pipeline.states import PostingStatus
 
 
 class NotFound(Exception):
@@ -34,22 +35,22 @@ def find_posting(session: Session, ref: str) -> Posting:
     return posting
 
 
-def posting_row(posting: Posting, data: dict[str, Any], seen_at: datetime | None = None) -> dict[str, Any]:
+def posting_row(posting: Posting, record: PostingRecord, seen_at: datetime | None = None) -> dict[str, Any]:
     """A posting as listings show it; `seen_at`, when its version was stored, dates a relative
     "Posted 3 Days Ago"."""
-    posted = posted_or_first_seen(data.get("posted_at"), seen_at or posting.last_seen, posting.first_seen)
+    posted = posted_or_first_seen(record.posted_at, seen_at or posting.last_seen, posting.first_seen)
     return {
         "id": posting.id,
         "source": posting.source.name,
         "external_id": posting.external_id,
         "status": posting.status,
-        "title": data.get("title"),
-        "company": data.get("company"),
-        "locations": data.get("locations"),
-        "workplace": data.get("workplace"),
-        "salary_min": data.get("salary_min"),
-        "salary_max": data.get("salary_max"),
-        "salary_currency": data.get("salary_currency"),
+        "title": record.title,
+        "company": record.company,
+        "locations": record.locations,
+        "workplace": record.workplace,
+        "salary_min": record.salary_min,
+        "salary_max": record.salary_max,
+        "salary_currency": record.salary_currency,
         "url": posting.url,
         "posted": posted.isoformat(),
         "first_seen": posting.first_seen.isoformat(),
@@ -86,7 +87,10 @@ def list_postings(
         # A posting is first seen after it is posted: one first seen before `since` was posted
         # before it too. The board's own date is read in Python ("Posted 3 Days Ago").
         query = query.where(Posting.first_seen >= since)
-    rows = [posting_row(posting, data, seen_at) for posting, data, seen_at in session.execute(query)]
+    rows = [
+        posting_row(posting, PostingRecord.from_data(data), seen_at)
+        for posting, data, seen_at in session.execute(query)
+    ]
     if since:
         rows = [row for row in rows if datetime.fromisoformat(row["posted"]) >= since]
     if company:
@@ -102,16 +106,17 @@ def history(session: Session, posting: Posting) -> list[dict[str, Any]]:
     previous: dict[str, Any] | None = None
     versions = []
     for version in posting.versions:
-        material = NormalPosting(**version.data).material()
+        record = version.record
+        material = record.material()
         changes = field_diff(previous, material) if previous is not None else {}
         versions.append(
             {
                 "version": version.number,
                 "seen_at": version.seen_at.isoformat(),
-                "title": version.data.get("title"),
+                "title": record.title,
                 "changed_fields": sorted(changes),
-                "salary": format_salary(version.data),
-                "changes": [_plain(change) for change in describe_changes(changes, version.data)],
+                "salary": format_salary(record.salary),
+                "changes": [_plain(change) for change in describe_changes(changes, record)],
             }
         )
         previous = material
@@ -133,8 +138,8 @@ def diff(session: Session, posting: Posting, old: int | None, new: int | None) -
     by_number = {version.number: version for version in posting.versions}
     if old not in by_number or new not in by_number:
         raise NotFound(f"posting {posting.id} has versions {numbers[0]}..{numbers[-1]}")
-    before = NormalPosting(**by_number[old].data).material()
-    after = NormalPosting(**by_number[new].data).material()
+    before = by_number[old].record.material()
+    after = by_number[new].record.material()
     return {"posting": posting.id, "from": old, "to": new, "changes": field_diff(before, after)}
 
 
@@ -161,7 +166,7 @@ def source_status(session: Session, names: list[str]) -> list[SourceStatus]:
             select(func.count())
             .select_from(Posting)
             .join(Source)
-            .where(Source.name == name, Posting.status == "open")
+            .where(Source.name == name, Posting.status == PostingStatus.OPEN)
         )
         result.append(
             SourceStatus(
@@ -219,7 +224,7 @@ def explain_posting(session: Session, config: Config, posting: Posting) -> dict[
         "ref": f"{posting.source.name}:{posting.external_id}",
         "version": version.number,
         "status": posting.status,
-        "title": version.data.get("title"),
+        "title": version.record.title,
         "watches": verdicts,
     }
 

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.loader import parse_config
 from config.schema import Config
 from notifier.digest import send_digests
-from notifier.render import build_view
+from notifier.render import DigestRow, build_view
 from notifier.transports import MaildirTransport
 from pipeline.db import open_database, session_factory
 from pipeline.models import OutboxItem
+from pipeline.record import PostingRecord
+from pipeline.states import EventType
 from rolewatch.demo_boards import board_after, board_before
 from tests.test_digest import crawl
 
@@ -131,8 +133,9 @@ def test_skip_enqueues_nothing_from_the_first_crawl_but_later_events_go_out(
 
 
 def test_the_summary_ranks_pay_by_its_yearly_top_and_never_across_currencies() -> None:
-    def row(title: str, **pay: object) -> dict[str, object]:
-        return {"event": "new", "backfill": True, "data": {"title": title, "company": "Acme", **pay}}
+    def row(title: str, **pay: object) -> DigestRow:
+        record = PostingRecord.from_data({"title": title, "company": "Acme", **pay})
+        return DigestRow(EventType.NEW, record, backfill=True)
 
     rows = [
         row("No pay stated"),

@@ -23,6 +23,7 @@ from notifier.channels import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADE
 from notifier.digest import send_digests
 from notifier.transports import MaildirTransport
 from pipeline.models import Digest, OutboxItem, utcnow
+from pipeline.states import EventType
 from rolewatch.cli import main
 from rolewatch.demo_boards import board_after, board_before
 from tests.test_digest import SEED_TITLE, crawl
@@ -294,14 +295,15 @@ def test_apprise_delivers_the_digest_as_short_text_with_links(
 
 
 def test_chat_text_cannot_be_turned_into_links_by_a_posting() -> None:
-    from notifier.render import build_view, render_chat
+    from notifier.render import DigestRow, build_view, render_chat
+    from pipeline.record import PostingRecord
 
     data = {
         "title": "Evil [click](http://phish.example) *now*",
         "company": "Co_rp",
         "url": "https://ex.com/a b)",
     }
-    title, body = render_chat(build_view("x", [{"event": "new", "data": data, "diff": None}]))
+    title, body = render_chat(build_view("x", [DigestRow(EventType.NEW, PostingRecord.from_data(data))]))
     assert "\\[click\\]\\(http://phish.example\\) \\*now\\*" in body
     assert "**Co\\_rp**" in body
     assert "(https://ex.com/a%20b%29)" in body

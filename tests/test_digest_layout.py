@@ -10,19 +10,23 @@ from typing import Any
 
 from config.loader import parse_config
 from notifier.compose import compose
-from notifier.render import build_view, render
+from notifier.render import DigestRow, build_view, render
 from notifier.wording import MAX_WORDS, changed_sentences
 from pipeline.diff import description_diff
 from pipeline.models import Digest
+from pipeline.record import PostingRecord
+from pipeline.states import EventType
 
 PAY = {"salary_min": 180000.0, "salary_max": 250000.0, "salary_currency": "USD", "salary_period": "year"}
 
 
-def row(event: str, title: str, watches: list[str], **data: Any) -> dict[str, Any]:
+def row(event: str, title: str, watches: list[str], **data: Any) -> DigestRow:
     diff = data.pop("diff", None)
     backfill = data.pop("backfill", False)
     fields = {"title": title, "company": "Acme", "url": f"https://jobs.example.com/{len(title)}", **data}
-    return {"event": event, "data": fields, "diff": diff, "watches": watches, "backfill": backfill}
+    return DigestRow(
+        EventType(event), PostingRecord.from_data(fields), diff, watches=watches, backfill=backfill
+    )
 
 
 RAISE = {"salary_max": {"old": 230000.0, "new": 250000.0}}

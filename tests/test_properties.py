@@ -22,8 +22,9 @@ from notifier.matcher import RuleSet
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash
 from pipeline.ingest import normalize_all
-from pipeline.normalize import MATERIAL_FIELDS, normalize
+from pipeline.normalize import normalize
 from pipeline.raw import RawPosting
+from pipeline.record import MATERIAL_FIELDS
 from rolewatch.demo_boards import board_before
 
 pytestmark = pytest.mark.faults

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from config.schema import Config
 from pipeline.dates import parse_posted, shown_date
 from pipeline.models import Posting
+from pipeline.record import PostingRecord
 from rolewatch.queries import SourceStatus, history, source_status
 
 
@@ -21,18 +22,18 @@ def sources(session: Session, config: Config) -> list[SourceStatus]:
 def posting_history(session: Session, posting: Posting) -> dict[str, Any]:
     """A posting and each of its versions with what changed from the one before, old → new."""
     latest = posting.versions[-1] if posting.versions else None
-    data = latest.data if latest else {}
+    record = latest.record if latest else PostingRecord.from_data({})
     return {
         "id": posting.id,
         "ref": f"{posting.source.name}:{posting.external_id}",
         "status": posting.status,
-        "title": data.get("title"),
-        "company": data.get("company"),
+        "title": record.title,
+        "company": record.company,
         "url": posting.url,
-        "locations": data.get("locations") or [],
-        "workplace": data.get("workplace") or [],
+        "locations": record.locations,
+        "workplace": record.workplace,
         "posted": shown_date(
-            parse_posted(data.get("posted_at"), latest.seen_at) if latest else None, posting.first_seen
+            parse_posted(record.posted_at, latest.seen_at) if latest else None, posting.first_seen
         ),
         "versions": history(session, posting),
     }

@@ -1,0 +1,56 @@
+"""The states a stored row can be in, each declared once.
+
+They are `StrEnum`s: stored as their plain values ("new", "open", ...), equal to those strings,
+and printed as them, so JSON, CSV and the database all see the words the documentation uses.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    """What happened to a posting, as users are told of it."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class PostingStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RunStatus(StrEnum):
+    """A crawl run; only a `complete` one may close postings."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
+class DigestStatus(StrEnum):
+    """A digest is `sending` until it is sent, or failed for good."""
+
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    """An outbox item is `pending` until a digest claims it, then shares the digest's fate;
+    `muted` when the posting or company was muted before it was sent."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    MUTED = "muted"
+
+
+class MuteKind(StrEnum):
+    POSTING = "posting"
+    COMPANY = "company"
