@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
@@ -64,9 +64,19 @@ def recipient_feed_of(recipient: Recipient) -> Feed:
 
 
 def all_feeds(config: Config) -> list[Feed]:
-    return [watch_feed_of(watch.name) for watch in config.watches] + [
+    """Every feed, each with its own file: names that make the same slug ("Infra!" and
+    "infra") keep the first one's, and the others get a suffix from their exact name."""
+    feeds = [watch_feed_of(watch.name) for watch in config.watches] + [
         recipient_feed_of(recipient) for recipient in config.recipients
     ]
+    taken: set[str] = set()
+    unique = []
+    for feed in feeds:
+        if feed.slug in taken:
+            feed = replace(feed, slug=f"{feed.slug}-{hashlib.sha256(feed.name.encode()).hexdigest()[:8]}")
+        taken.add(feed.slug)
+        unique.append(feed)
+    return unique
 
 
 def find_feed(config: Config, slug: str) -> Feed:

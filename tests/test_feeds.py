@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.loader import parse_config
 from config.schema import Config
-from notifier.feeds import all_feeds, feed_xml, write_feeds
+from notifier.feeds import all_feeds, feed_xml, find_feed, write_feeds
 from notifier.mutes import mute
 from rolewatch.boardserver import BoardServer, Reply
 from rolewatch.demo_boards import board_after, board_before
@@ -135,3 +135,19 @@ def test_rolewatch_run_writes_the_feeds(tmp_path: Path) -> None:
     assert SEED_TITLE in [
         entry.title.removeprefix("NEW: ").removesuffix(" — Stripe") for entry in feed.entries
     ]
+
+
+def test_watch_names_that_make_the_same_file_name_get_a_feed_each(tmp_path: Path) -> None:
+    config = parse_config(
+        f"""
+sources: [{{name: stripe, type: greenhouse, board: stripe}}]
+watches: [{{name: "Infra!", extends: infrastructure}}, {{name: infra, title_any: [sre]}}]
+recipients: [{{email: me@example.com, watches: ["Infra!", infra]}}]
+feeds: {{dir: "{tmp_path}"}}
+""",
+        "feeds.yaml",
+    )
+    first, second, _ = all_feeds(config)
+    assert first.slug == "watch-infra"  # the first keeps the file name it always had
+    assert second.slug.startswith("watch-infra-") and second.slug != first.slug
+    assert find_feed(config, second.slug).name == "infra"
