@@ -84,9 +84,10 @@ def list_postings(
     if status:
         query = query.where(Posting.status == status)
     if since:
-        # A posting is first seen after it is posted: one first seen before `since` was posted
-        # before it too. The board's own date is read in Python ("Posted 3 Days Ago").
-        query = query.where(Posting.first_seen >= since)
+        # A posting posted on or after `since` was still on its board then, so it was last seen
+        # after `since` (a repost may be dated long after it was first seen). The board's own
+        # date is read in Python ("Posted 3 Days Ago").
+        query = query.where(Posting.last_seen >= since)
     rows = [
         posting_row(posting, PostingRecord.from_data(data), seen_at)
         for posting, data, seen_at in session.execute(query)

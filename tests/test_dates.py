@@ -4,6 +4,7 @@ use them."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def test_postings_since_uses_the_boards_date(tmp_path: Path) -> None:
     assert 0 < len(since) < len(everything)
     assert all(str(row["posted"]) >= middle for row in since)
     assert listed("--since", "2999-01-01") == []
+    # Postings first seen long before they were (re)posted are found by their board's date.
+    with sqlite3.connect(tmp_path / "rolewatch.db") as db:
+        assert db.execute("UPDATE postings SET first_seen = '2020-01-01 00:00:00.000000'").rowcount
+    assert listed("--since", middle) == [dict(row, first_seen="2020-01-01T00:00:00+00:00") for row in since]
 
 
 def test_a_digest_says_when_each_posting_was_posted(tmp_path: Path) -> None:
