@@ -10,16 +10,18 @@ costs a bit test, whichever rules name it.
 
 `RuleSet.explain` reads the same scans and says, condition by condition in the order of the
 documentation, why a rule matches or which condition turns it down; its verdict is always the
-one `RuleSet.matching` gives.
+one `RuleSet.matching` gives. Each kind of condition is declared once, in `CONDITIONS`: whether
+a rule has it, how matching works it out, and how it is explained.
 """
 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from config.schema import MinSalary, Score, WatchRule
 from notifier.textscan import Scanner
@@ -67,7 +69,7 @@ class Match:
         return self.matched
 
 
-class Posting:
+class _Reading:
     """A version's data as rules read it; a field is scanned for terms when first needed."""
 
     __slots__ = ("data", "source", "_scanners", "_terms")
@@ -106,7 +108,7 @@ class Posting:
         return [str(place) for place in self.data.get("locations") or []]
 
 
-Check = Callable[[Posting], bool]
+Check = Callable[[_Reading], bool]
 TermTest = tuple[int, int, int, bool]
 # Rules with the same conditions: one mask of condition bits per round.
 Group = tuple[tuple[int, ...], list[WatchRule]]
@@ -136,7 +138,7 @@ class _Lexicon:
 class _Members:
     """Conditions "the posting's source/company/workplace is one of these", all at once."""
 
-    def __init__(self, read: Callable[[Posting], Iterable[str]]) -> None:
+    def __init__(self, read: Callable[[_Reading], Iterable[str]]) -> None:
         self.read = read
         self.bits: dict[str, int] = {}
 
@@ -147,7 +149,7 @@ class _Members:
         for value in values:
             self.bits[value] = self.bits.get(value, 0) | bit
 
-    def __call__(self, posting: Posting) -> int:
+    def __call__(self, posting: _Reading) -> int:
         found = 0
         for value in self.read(posting):
             found |= self.bits.get(value, 0)
@@ -176,7 +178,7 @@ class _SalaryFloors:
             reached.append(reached[-1] | each)
         self.tables[wanted.currency] = ([amount for amount, _ in floors], reached)
 
-    def __call__(self, posting: Posting) -> int:
+    def __call__(self, posting: _Reading) -> int:
         data = posting.data
         top, currency = salary_top(data), data.get("salary_currency")
         if top is None or currency is None:
@@ -213,7 +215,7 @@ class _Scorer:
             self.signals.append((signal, where, [(term, lexicon.bits[term]) for term in terms]))
             self.masks.append((signal.weight, signal.most, where, mask))
 
-    def weigh(self, posting: Posting) -> tuple[float, list[Fired]]:
+    def weigh(self, posting: _Reading) -> tuple[float, list[Fired]]:
         total, fired = 0.0, []
         for signal, where, terms in self.signals:
             found = posting.terms(where)
@@ -224,22 +226,309 @@ class _Scorer:
                 fired.append(Fired(signal.name, points, hits))
         return total, fired
 
-    def reached(self, posting: Posting) -> bool:
+    def reached(self, posting: _Reading) -> bool:
         """`weigh(posting)[0] >= threshold`, without listing the terms found."""
         total = 0.0
         for weight, most, where, mask in self.masks:
             total += weight * min((posting.terms(where) & mask).bit_count(), most)
         return total >= self.threshold
 
-    def explain(self, posting: Posting) -> tuple[bool, str]:
+    def explain(self, posting: _Reading) -> tuple[bool, str]:
         total, fired = self.weigh(posting)
         shown = "; ".join(f"{f.name} {f.points:+g} ({', '.join(f.terms)})" for f in fired) or "no signal"
         verdict = "reaches" if total >= self.threshold else "is below"
         return total >= self.threshold, f"score {total:g} {verdict} {self.threshold:g}: {shown}"
 
 
-def _sources(posting: Posting) -> Iterable[str]:
+def _sources(posting: _Reading) -> Iterable[str]:
     return () if posting.source is None else (posting.source,)
+
+
+# How matching works out a condition: its round, the key of the condition (rules with the same
+# key share its bit), and what registers the bit, called for the first rule that has it. Round 0
+# is worked out by families of set look-ups and salary floors only, checks and term tests by
+# rounds 1 and 2.
+Register = Callable[[int], object]
+Compiled = tuple[int, Hashable, Register]
+# A condition's verdict on a posting, and what is said of it (always something when it fails).
+Verdict = tuple[bool, str | None]
+HOLDS: Verdict = (True, None)
+
+
+class _Condition(ABC):
+    """One kind of watch condition, declared once: `_compile` and `_explain` both go through
+    `CONDITIONS`, so what matching tests and what explaining says cannot drift apart."""
+
+    @abstractmethod
+    def has(self, rule: WatchRule) -> bool: ...
+
+    @abstractmethod
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled: ...
+
+    @abstractmethod
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict: ...
+
+
+def _checked(rules: RuleSet, number: int, check: Check) -> Register:
+    assert number > 0, "round 0 runs no checks"
+    return lambda bit: rules._checks[number].append((bit, check))
+
+
+class _Terms(_Condition):
+    """A list of terms looked for in the title alone, or in the rule's fields."""
+
+    kind: ClassVar[str]  # "any", "all" or "none" of the terms
+
+    def __init__(self, listed: Callable[[WatchRule], list[str]], *, title: bool = False) -> None:
+        self.listed = listed
+        self.title = title
+
+    def where(self, rule: WatchRule) -> tuple[str, ...]:
+        return TITLE if self.title else tuple(rule.fields)
+
+    def has(self, rule: WatchRule) -> bool:
+        return bool(self.listed(rule))
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        # Conditions on the title alone are cheap enough for round 1.
+        where = self.where(rule)
+        number = 1 if where == TITLE else 2
+        mask = rules._lexicon.mask(self.listed(rule), where)
+        want, negate = {"any": (0, True), "all": (mask, False), "none": (0, False)}[self.kind]
+        tests = rules._term_tests[number].setdefault(where, [])
+        return number, (self.kind, mask, where), lambda bit: tests.append((bit, mask, want, negate))
+
+    def found(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> list[str]:
+        return rules._mentioned(posting, self.listed(rule), self.where(rule))
+
+
+class _AnyTerms(_Terms):
+    kind = "any"
+
+    def __init__(
+        self, listed: Callable[[WatchRule], list[str]], *, title: bool = False, absent: str, said: str
+    ) -> None:
+        super().__init__(listed, title=title)
+        self.absent, self.said = absent, said
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        if found := self.found(rule, posting, rules):
+            return True, f"{self.said} {', '.join(found)}"
+        return False, self.absent
+
+
+class _AllTerms(_Terms):
+    kind = "all"
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        present = self.found(rule, posting, rules)
+        if missing := [term for term in dict.fromkeys(self.listed(rule)) if term not in present]:
+            return False, f"text lacks {', '.join(missing)}"
+        return HOLDS
+
+
+class _NoTerms(_Terms):
+    kind = "none"
+
+    def __init__(self, listed: Callable[[WatchRule], list[str]], *, title: bool = False, said: str) -> None:
+        super().__init__(listed, title=title)
+        self.said = said
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        if found := self.found(rule, posting, rules):
+            return False, f"{self.said} {', '.join(found)}"
+        return HOLDS
+
+
+class _Topic(_Condition):
+    """Any of the topic's title terms, or at least `min_text` of its text terms."""
+
+    def has(self, rule: WatchRule) -> bool:
+        return rule.topic is not None
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        assert rule.topic is not None
+        fields = tuple(rule.fields)
+        on_title = rules._lexicon.mask(rule.topic.title, TITLE)
+        in_text = rules._lexicon.mask(rule.topic.text, fields)
+        least = rule.topic.min_text
+
+        def on_topic(posting: _Reading) -> bool:
+            if posting.terms(TITLE) & on_title:
+                return True
+            return (posting.terms(fields) & in_text).bit_count() >= least
+
+        return 2, ("topic", on_title, in_text, least, fields), _checked(rules, 2, on_topic)
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        topic = rule.topic
+        assert topic is not None
+        if found := rules._mentioned(posting, topic.title, TITLE):
+            return True, f"title is about {', '.join(found)}"
+        if len(found := rules._mentioned(posting, topic.text, tuple(rule.fields))) >= topic.min_text:
+            return True, f"text is about {', '.join(found)}"
+        return False, f"only {len(found)} of {topic.min_text} topic terms in the text"
+
+
+class _ScoreReached(_Condition):
+    """The signals of `score` weigh at least its threshold (`_Scorer` weighs them)."""
+
+    def has(self, rule: WatchRule) -> bool:
+        return rule.score is not None
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        assert rule.score is not None
+        scorer = rules._scorer(rule.score)
+        return 2, ("score", rule.score.model_dump_json()), _checked(rules, 2, scorer.reached)
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        assert rule.score is not None
+        return rules._scorer(rule.score).explain(posting)
+
+
+class _Regex(_Condition):
+    def has(self, rule: WatchRule) -> bool:
+        return bool(rule.regex)
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        assert rule.regex
+        fields, regex = tuple(rule.fields), re.compile(rule.regex, re.IGNORECASE)
+        return (
+            2,
+            ("regex", rule.regex, fields),
+            _checked(rules, 2, lambda posting: regex.search(posting.text(fields)) is not None),
+        )
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        assert rule.regex
+        if re.search(rule.regex, posting.text(tuple(rule.fields)), re.IGNORECASE):
+            return HOLDS
+        return False, f"text does not match /{rule.regex}/"
+
+
+class _Workplace(_Condition):
+    def has(self, rule: WatchRule) -> bool:
+        return bool(rule.workplace)
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        workplace = frozenset(rule.workplace)
+        return 0, ("workplace", workplace), lambda bit: rules._workplace.add(workplace, bit)
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        if offered := sorted(set(posting.workplace) & set(rule.workplace)):
+            return True, f"workplace {', '.join(offered)}"
+        shown = ", ".join(sorted(posting.workplace)) or "unknown"
+        return False, f"workplace {shown} is not {' or '.join(rule.workplace)}"
+
+
+class _Companies(_Condition):
+    def has(self, rule: WatchRule) -> bool:
+        return bool(rule.companies)
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        companies = frozenset(company.casefold() for company in rule.companies)
+        return 0, ("companies", companies), lambda bit: rules._companies.add(companies, bit)
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        if posting.company in {company.casefold() for company in rule.companies}:
+            return HOLDS
+        return False, f"company {posting.data.get('company')!r} is not watched"
+
+
+class _CompaniesNone(_Condition):
+    def has(self, rule: WatchRule) -> bool:
+        return bool(rule.companies_none)
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        # A check, not a family: set look-ups find the companies a posting is at, not those
+        # it is not at.
+        excluded = frozenset(company.casefold() for company in rule.companies_none)
+        return (
+            1,
+            ("companies_none", excluded),
+            _checked(rules, 1, lambda posting: posting.company not in excluded),
+        )
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        if posting.company in {company.casefold() for company in rule.companies_none}:
+            return False, f"company {posting.data.get('company')!r} is excluded"
+        return HOLDS
+
+
+class _Locations(_Condition):
+    """Any of the posting's places is one the rule names (`rule_places`)."""
+
+    def has(self, rule: WatchRule) -> bool:
+        return bool(rule.locations)
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        places = rule_places(rule)
+        return (
+            1,
+            ("places", places.pattern),
+            _checked(rules, 1, lambda posting: any(places.search(place) for place in posting.places)),
+        )
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        places = posting.places
+        if any(rule_places(rule).search(place) for place in places):
+            return True, f"location {'; '.join(places)}"
+        return False, f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}"
+
+
+class _Sources(_Condition):
+    def has(self, rule: WatchRule) -> bool:
+        return bool(rule.sources)
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        sources = frozenset(rule.sources)
+        return 0, ("sources", sources), lambda bit: rules._sources.add(sources, bit)
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        if posting.source in rule.sources:
+            return HOLDS
+        return False, f"source {posting.source!r} is not watched"
+
+
+class _MinSalary(_Condition):
+    """The top of the yearly range reaches the floor (`_SalaryFloors`, `salary_verdict`)."""
+
+    def has(self, rule: WatchRule) -> bool:
+        return rule.min_salary is not None
+
+    def compile(self, rule: WatchRule, rules: RuleSet) -> Compiled:
+        wanted = rule.min_salary
+        assert wanted is not None
+        key = ("salary", wanted.amount, wanted.currency, wanted.include_unknown)
+        return 0, key, lambda bit: rules._salary.add(wanted, bit)
+
+    def explain(self, rule: WatchRule, posting: _Reading, rules: RuleSet) -> Verdict:
+        verdict = salary_verdict(rule, posting.data)
+        return verdict.matched, verdict.reasons[0]
+
+
+# Every watch condition, in the order of the documentation, which is the order of explaining.
+CONDITIONS: tuple[_Condition, ...] = (
+    _AnyTerms(
+        lambda rule: rule.title_any,
+        title=True,
+        absent="title has none of the rule's title terms",
+        said="title mentions",
+    ),
+    _NoTerms(lambda rule: rule.title_none, title=True, said="title mentions excluded"),
+    _Topic(),
+    _ScoreReached(),
+    _AnyTerms(lambda rule: rule.any, absent="text has none of the rule's terms", said="mentions"),
+    _AllTerms(lambda rule: rule.all),
+    _NoTerms(lambda rule: rule.none, said="text mentions excluded"),
+    _Regex(),
+    _Workplace(),
+    _Companies(),
+    _CompaniesNone(),
+    _Locations(),
+    _Sources(),
+    _MinSalary(),
+)
 
 
 class RuleSet:
@@ -270,11 +559,11 @@ class RuleSet:
         self._scanners = self._lexicon.scanners()
         # The round-0 conditions some rule has, each kind worked out at once.
         families = (self._sources, self._companies, self._workplace, self._salary)
-        self._families: list[Callable[[Posting], int]] = [family for family in families if family]
+        self._families: list[Callable[[_Reading], int]] = [family for family in families if family]
 
     def matching(self, data: dict[str, Any], source: str | None = None) -> list[WatchRule]:
         """The rules a posting (a version's data) matches, grouped by their conditions."""
-        posting = Posting(data, source, self._scanners)
+        posting = _Reading(data, source, self._scanners)
         satisfied = 0
         for family in self._families:
             satisfied |= family(posting)
@@ -328,85 +617,20 @@ class RuleSet:
 
     def explain(self, data: dict[str, Any], source: str | None = None) -> list[Match]:
         """Each rule's verdict on a posting, with reasons (same order as `rules`)."""
-        posting = Posting(data, source, self._scanners)
+        posting = _Reading(data, source, self._scanners)
         return [self._explain(rule, posting) for rule in self.rules]
 
     def _compile(self, rule: WatchRule) -> tuple[int, ...]:
         """The bits of a rule's conditions, one mask per round."""
         masks = [0] * self.ROUNDS
-        lexicon, fields = self._lexicon, tuple(rule.fields)
-
-        def condition(number: int, key: Hashable, register: Callable[[int], object]) -> None:
-            """The rule needs the condition `key`; the first rule to need it registers its bit."""
-            bit = self._keys.get(key)
-            if bit is None:
-                bit = self._keys[key] = 1 << len(self._keys)
-                register(bit)
-            masks[number] |= bit
-
-        def checked(number: int, check: Check) -> Callable[[int], None]:
-            return lambda bit: self._checks[number].append((bit, check))
-
-        if rule.sources:
-            sources = frozenset(rule.sources)
-            condition(0, ("sources", sources), lambda bit: self._sources.add(sources, bit))
-        if rule.companies:
-            companies = frozenset(company.casefold() for company in rule.companies)
-            condition(0, ("companies", companies), lambda bit: self._companies.add(companies, bit))
-        if rule.companies_none:
-            excluded = frozenset(company.casefold() for company in rule.companies_none)
-            condition(
-                1, ("companies_none", excluded), checked(1, lambda posting: posting.company not in excluded)
-            )
-        if rule.workplace:
-            workplace = frozenset(rule.workplace)
-            condition(0, ("workplace", workplace), lambda bit: self._workplace.add(workplace, bit))
-        if (wanted := rule.min_salary) is not None:
-            key = ("salary", wanted.amount, wanted.currency, wanted.include_unknown)
-            condition(0, key, lambda bit: self._salary.add(wanted, bit))
-
-        def terms(number: int, where: tuple[str, ...], kind: str, listed: list[str]) -> None:
-            mask = lexicon.mask(listed, where)
-            want, negate = {"any": (0, True), "all": (mask, False), "none": (0, False)}[kind]
-            tests = self._term_tests[number].setdefault(where, [])
-            condition(number, (kind, mask, where), lambda bit: tests.append((bit, mask, want, negate)))
-
-        if rule.locations:
-            places = rule_places(rule)
-            condition(
-                1,
-                ("places", places.pattern),
-                checked(1, lambda posting: any(places.search(place) for place in posting.places)),
-            )
-        # Term conditions read the title only (round 1) or the longer fields too (round 2).
-        text_round = 1 if fields == TITLE else 2
-        if rule.title_any:
-            terms(1, TITLE, "any", rule.title_any)
-        if rule.title_none:
-            terms(1, TITLE, "none", rule.title_none)
-        if (topic := rule.topic) is not None:
-            on_title, in_text = lexicon.mask(topic.title, TITLE), lexicon.mask(topic.text, fields)
-            least = topic.min_text
-
-            def on_topic(posting: Posting) -> bool:
-                if posting.terms(TITLE) & on_title:
-                    return True
-                return (posting.terms(fields) & in_text).bit_count() >= least
-
-            condition(2, ("topic", on_title, in_text, least, fields), checked(2, on_topic))
-        if (score := rule.score) is not None:
-            scorer = self._scorer(score)
-            condition(2, ("score", score.model_dump_json()), checked(2, scorer.reached))
-        for kind, listed in (("any", rule.any), ("all", rule.all), ("none", rule.none)):
-            if listed:
-                terms(text_round, fields, kind, listed)
-        if rule.regex:
-            regex = re.compile(rule.regex, re.IGNORECASE)
-            condition(
-                2,
-                ("regex", rule.regex, fields),
-                checked(2, lambda posting: regex.search(posting.text(fields)) is not None),
-            )
+        for condition in CONDITIONS:
+            if condition.has(rule):
+                number, key, register = condition.compile(rule, self)
+                bit = self._keys.get(key)
+                if bit is None:
+                    bit = self._keys[key] = 1 << len(self._keys)
+                    register(bit)
+                masks[number] |= bit
         return tuple(masks)
 
     def _scorer(self, score: Score) -> _Scorer:
@@ -415,70 +639,22 @@ class RuleSet:
             scorer = self._scorers[id(score)] = _Scorer(score, self._lexicon)
         return scorer
 
-    def _explain(self, rule: WatchRule, posting: Posting) -> Match:
+    def _mentioned(self, posting: _Reading, terms: list[str], where: tuple[str, ...]) -> list[str]:
+        """The terms (each once, in order) the fields mention."""
+        found = posting.terms(where) if terms else 0
+        bits = self._lexicon.bits
+        return list(dict.fromkeys(term for term in terms if found & bits[term]))
+
+    def _explain(self, rule: WatchRule, posting: _Reading) -> Match:
         """The verdict with reasons, conditions in the order of the rule's documentation."""
-        data, fields, bits = posting.data, tuple(rule.fields), self._lexicon.bits
         reasons: list[str] = []
-
-        def hits(terms: list[str], where: tuple[str, ...]) -> list[str]:
-            found = posting.terms(where) if terms else 0
-            return list(dict.fromkeys(term for term in terms if found & bits[term]))
-
-        def fail(reason: str) -> Match:
-            return Match(False, [*reasons, reason])
-
-        if rule.title_any:
-            if not (found := hits(rule.title_any, TITLE)):
-                return fail("title has none of the rule's title terms")
-            reasons.append(f"title mentions {', '.join(found)}")
-        if found := hits(rule.title_none, TITLE):
-            return fail(f"title mentions excluded {', '.join(found)}")
-        if (topic := rule.topic) is not None:
-            if found := hits(topic.title, TITLE):
-                reasons.append(f"title is about {', '.join(found)}")
-            elif len(found := hits(topic.text, fields)) >= topic.min_text:
-                reasons.append(f"text is about {', '.join(found)}")
-            else:
-                return fail(f"only {len(found)} of {topic.min_text} topic terms in the text")
-        if rule.score is not None:
-            reached, why = self._scorer(rule.score).explain(posting)
-            if not reached:
-                return fail(why)
-            reasons.append(why)
-        if rule.any:
-            if not (found := hits(rule.any, fields)):
-                return fail("text has none of the rule's terms")
-            reasons.append(f"mentions {', '.join(found)}")
-        present = hits(rule.all, fields)
-        if missing := [term for term in dict.fromkeys(rule.all) if term not in present]:
-            return fail(f"text lacks {', '.join(missing)}")
-        if found := hits(rule.none, fields):
-            return fail(f"text mentions excluded {', '.join(found)}")
-        if rule.regex and not re.search(rule.regex, posting.text(fields), re.IGNORECASE):
-            return fail(f"text does not match /{rule.regex}/")
-        if rule.workplace:
-            offered = sorted(set(posting.workplace) & set(rule.workplace))
-            if not offered:
-                shown = ", ".join(sorted(posting.workplace)) or "unknown"
-                return fail(f"workplace {shown} is not {' or '.join(rule.workplace)}")
-            reasons.append(f"workplace {', '.join(offered)}")
-        if rule.companies and posting.company not in {company.casefold() for company in rule.companies}:
-            return fail(f"company {data.get('company')!r} is not watched")
-        if posting.company in {company.casefold() for company in rule.companies_none}:
-            return fail(f"company {data.get('company')!r} is excluded")
-        if rule.locations:
-            places = posting.places
-            if not any(rule_places(rule).search(place) for place in places):
-                return fail(
-                    f"location {'; '.join(places) or 'unknown'} is not in {', '.join(rule.locations)}"
-                )
-            reasons.append(f"location {'; '.join(places)}")
-        if rule.sources and posting.source not in rule.sources:
-            return fail(f"source {posting.source!r} is not watched")
-        if rule.min_salary is not None:
-            if not (verdict := salary_verdict(rule, data)):
-                return fail(verdict.reasons[0])
-            reasons.extend(verdict.reasons)
+        for condition in CONDITIONS:
+            if condition.has(rule):
+                holds, reason = condition.explain(rule, posting, self)
+                if reason is not None:
+                    reasons.append(reason)
+                if not holds:
+                    return Match(False, reasons)
         return Match(True, reasons)
 
 

@@ -105,3 +105,79 @@ def test_companies_none_leaves_out_those_companies_in_matching_and_in_explanatio
     assert [r.name for r in rules.matching(elsewhere)] == ["r", "infra"] and match_posting(
         not_stripe, elsewhere
     )
+
+
+SCORE = {
+    "signals": [
+        {"name": "backend title", "weight": 2, "terms": ["backend"]},
+        {"name": "design", "weight": -1, "terms": ["designer"], "fields": ["title", "description"]},
+    ],
+    "threshold": 2,
+}
+
+
+@pytest.mark.parametrize(
+    "condition, value, reason",
+    [
+        ("title_any", ["designer"], "title has none of the rule's title terms"),
+        ("title_none", ["engineer"], "title mentions excluded engineer"),
+        (
+            "topic",
+            {"title": ["designer"], "text": ["stripe"], "min_text": 2},
+            "only 1 of 2 topic terms in the text",
+        ),
+        ("score", SCORE | {"threshold": 3}, "score 2 is below 3: backend title +2 (backend)"),
+        ("any", ["cobol"], "text has none of the rule's terms"),
+        ("all", ["cobol", "engineer"], "text lacks cobol"),
+        ("none", ["stripe"], "text mentions excluded stripe"),
+        ("regex", "cobol", "text does not match /cobol/"),
+        ("workplace", ["onsite"], "workplace hybrid, remote is not onsite"),
+        ("companies", ["Acme"], "company 'Stripe' is not watched"),
+        ("companies_none", ["stripe"], "company 'Stripe' is excluded"),
+        ("locations", ["London"], "location US-Remote, Chicago, Seattle, San Francisco is not in London"),
+        ("sources", ["acme"], "source 'stripe' is not watched"),
+        ("min_salary", {"amount": 300000, "currency": "USD"}, "salary up to 285,600 USD is below 300,000"),
+    ],
+)
+def test_each_condition_alone_turns_a_posting_down_in_matching_and_in_explaining(
+    condition: str, value: Any, reason: str
+) -> None:
+    alone = RuleSet([WatchRule(name="r", **{condition: value})])
+    assert alone.matching(SEED, "stripe") == []
+    (verdict,) = alone.explain(SEED, "stripe")
+    assert not verdict and verdict.reasons == [reason]
+
+
+def test_a_rule_with_every_condition_says_why_in_the_order_of_the_documentation() -> None:
+    every = WatchRule(
+        name="every",
+        **{
+            "title_any": ["engineer"],
+            "title_none": ["designer"],
+            "topic": {"title": ["backend"]},
+            "score": SCORE,
+            "any": ["stripe"],
+            "all": ["infrastructure"],
+            "none": ["cobol"],
+            "regex": "platform",
+            "workplace": ["remote"],
+            "companies": ["STRIPE"],
+            "companies_none": ["Acme"],
+            "locations": ["SF"],
+            "sources": ["stripe"],
+            "min_salary": {"amount": 150000, "currency": "USD"},
+        },
+    )
+    rules = RuleSet([every])
+    assert rules.matching(SEED, "stripe") == [every]
+    (verdict,) = rules.explain(SEED, "stripe")
+    assert verdict and verdict.reasons == [
+        "title mentions engineer",
+        "title is about backend",
+        "score 2 reaches 2: backend title +2 (backend)",
+        "mentions stripe",
+        "workplace remote",
+        "location US-Remote, Chicago, Seattle, San Francisco",
+        "salary up to 285,600 USD",
+    ]
+    assert not rules.explain(SEED, "acme")[0] and rules.matching(SEED, "acme") == []
