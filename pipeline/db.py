@@ -64,15 +64,11 @@ def upgrade(engine: Engine) -> None:
 
 
 def is_current(engine: Engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     if not inspect(engine).has_table("alembic_version"):
         return False
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
-    return set(current) == set(heads)
+        current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    return current == {migrations.HEAD}
 
 
 class SchemaNotCurrent(Exception):

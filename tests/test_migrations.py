@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, select
 
-from pipeline.db import alembic_config, make_engine, open_database
+import migrations
+from pipeline.db import alembic_config, is_current, make_engine, open_database
 from pipeline.models import Base, Event, OutboxItem
 
 
@@ -22,6 +24,20 @@ def test_the_migrations_build_the_schema_the_models_describe(database_url: str) 
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_the_head_every_command_checks_for_is_alembics_newest_revision(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == [migrations.HEAD]
+        command.downgrade(alembic_config(engine), "base")
+        assert not is_current(engine)
+        command.upgrade(alembic_config(engine), "head")
+        assert is_current(engine)
+        command.downgrade(alembic_config(engine), "-1")
+        assert not is_current(engine)
+    finally:
+        engine.dispose()
 
 
 def test_a_database_with_events_and_outbox_items_upgrades_and_downgrades_keeping_them(
