@@ -28,6 +28,12 @@ def fetch(boards: int, port: int, concurrency: int, per_host: int, delay: float,
     import scrapy
     from scrapy.crawler import CrawlerProcess
     from scrapy.http import Response
+    from scrapy.settings import default_settings
+
+    # Scrapy's remote control left out, as rolewatch's crawls leave it out (crawler/settings.py).
+    extensions = {
+        path: order for path, order in default_settings.EXTENSIONS_BASE.items() if "RemoteControl" not in path
+    }
 
     class FloorSpider(scrapy.Spider):
         name = "floor"
@@ -50,6 +56,8 @@ def fetch(boards: int, port: int, concurrency: int, per_host: int, delay: float,
             "AUTOTHROTTLE_ENABLED": autothrottle,
             "ROBOTSTXT_OBEY": False,
             "TELNETCONSOLE_ENABLED": False,
+            "REMOTE_CONTROL_ENABLED": False,
+            "EXTENSIONS_BASE": extensions,
             "LOG_LEVEL": "WARNING",
         }
     )

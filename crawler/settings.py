@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from config.schema import CrawlSettings
 
 USER_AGENT = "rolewatch/0.1 (+https://github.com/rolewatch/rolewatch; job-alert crawler)"
 
 # No single request waits longer than this; a source's own budget may cut it shorter.
 DOWNLOAD_TIMEOUT = 60
+
+
+WITHOUT_REMOTE_CONTROL = {
+    path: order
+    for path, order in default_settings.EXTENSIONS_BASE.items()
+    if not path.endswith(".RemoteControl")
+}
 
 
 def crawl_settings(limits: CrawlSettings, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -45,6 +54,12 @@ def crawl_settings(limits: CrawlSettings, overrides: dict[str, Any] | None = Non
             "crawler.middlewares.ConditionalRequestsMiddleware": 905,
         },
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy's remote control runs any Python code sent to a local port, and writes its
+        # token to the user's profile: a crawl never needs it (and it costs start-up time).
+        "REMOTE_CONTROL_ENABLED": False,
+        # Left out of the base list, not disabled in EXTENSIONS: Scrapy imports every extension
+        # named there, and this one's import alone (aiohttp) is a tenth of a second.
+        "EXTENSIONS_BASE": WITHOUT_REMOTE_CONTROL,
         "LOG_LEVEL": "WARNING",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
