@@ -24,6 +24,7 @@ from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, ut
 from pipeline.normalize import MATERIAL_FIELDS
 from pipeline.normalize import Posting as NormalPosting
 from pipeline.process import crawling_elsewhere, this_process
+from pipeline.states import PostingStatus, RunStatus
 
 BATCH_SIZE = 500
 
@@ -205,7 +206,7 @@ def _store_batch(
             row.fingerprint = fingerprint(posting.company, posting.title, posting.locations)
             diff = field_diff(_material_of(previous), material)
         if row.status == "closed":
-            row.status, row.closed_at = "open", None
+            row.status, row.closed_at = PostingStatus.OPEN, None
             _stand_alone_if_original_closed(session, row)
             events.append(
                 Event(posting=row, version=version, crawl_run_id=where.run_id, type="reopened", diff=diff)
@@ -410,7 +411,11 @@ def finish_crawl(
             records = [_record(event, run.source.name) for event in events]
             hook(session, records)
             _count(run, records)
-        run.status = "failed" if verdict.failed else ("complete" if verdict.complete else "incomplete")
+        run.status = (
+            RunStatus.FAILED
+            if verdict.failed
+            else (RunStatus.COMPLETE if verdict.complete else RunStatus.INCOMPLETE)
+        )
         run.seen, run.dropped = len(seen), verdict.dropped
         run.problems = _problems_text([*problems, *verdict.notes])
         run.stats = verdict.stats or None
@@ -493,7 +498,7 @@ def _close_missing(
         if row.missing_count < source.close_after_missing:
             waiting += 1
             continue
-        row.status, row.closed_at = "closed", now
+        row.status, row.closed_at = PostingStatus.CLOSED, now
         # A copy's closing, or an original's whose copy takes over, is news only to watchers who
         # followed the job here and nowhere it is still open (notifier.outbox decides who).
         copy = row.duplicate_of_id is not None
