@@ -165,7 +165,7 @@ class BoardsSpider(scrapy.Spider):
         verdict = verdict_of(board, cut, stats)
         if board.same_listing:
             crawl.ingest.same_listing()
-        batch = crawl.ingest.sort_out(verdict.listing_only)
+        batch = crawl.ingest.sort_out(verdict.listing_only, verdict.listing_paths)
         company = board.source.company
         if self.normalizer is None or not batch.to_normalize:
             self._store(crawl, verdict, batch, lambda: normalize_all(batch.to_normalize, company))
@@ -332,6 +332,7 @@ def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVer
         kept=frozenset(board.unreadable),
         notes=[*board.notes, *board.unreadable.values()],
         listing_only=frozenset(getattr(board, "listing_only", ())),
+        listing_paths=dict(getattr(board, "listing_paths", {})),
     )
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,13 +23,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.schema import SourceConfig
 from pipeline.models import Posting as PostingRow
 from pipeline.models import Source
-from pipeline.normalize import Posting, normalize
+from pipeline.normalize import Posting, canonical_url, normalize
 from pipeline.raw import RawPosting
+from pipeline.states import PostingStatus
 from pipeline.store import (
     CrawlVerdict,
     EventHook,
     begin_crawl_in,
     finish_crawl,
+    listing_only_hash,
     no_hook,
     store_postings,
 )
@@ -127,43 +131,102 @@ class SourceIngest:
 
     def finish(self, verdict: CrawlVerdict) -> CrawlReport:
         """Sort out, normalize and store in one go (see `sort_out` and `store` to split it)."""
-        batch = self.sort_out(verdict.listing_only)
+        batch = self.sort_out(verdict.listing_only, verdict.listing_paths)
         return self.store(verdict, batch, normalize_all(batch.to_normalize, self.source.company))
 
-    def sort_out(self, listing_only: frozenset[str] = frozenset()) -> Sorted:
+    def sort_out(
+        self, listing_only: frozenset[str] = frozenset(), listing_paths: Mapping[str, str] | None = None
+    ) -> Sorted:
         """What changed since the last crawl, by raw hash: only that needs normalizing. A job
         given only as its listing had it (`listing_only`) and stored already is seen, as stored:
-        the listing lacks its text, which is no change of the job."""
+        the listing lacks its text, which is no change of the job. New, it is stored with a raw
+        hash marking it so (`store.LISTING_ONLY_HASH`): its detail, once it comes, fills it in.
+
+        `listing_paths` (external id -> path of the job's page) are for boards whose listing
+        knows a job only by that path, its id coming from its detail. A job given from its
+        listing alone is stored under its path. Given with its id later, a job stored under its
+        path is that row, re-keyed to the id (`Sorted.renamed`); given from its listing alone
+        while stored under its id, it is the stored job whose link ends with that path."""
         batch = Sorted()
         if self._same_listing:
             batch.unchanged = {ext: row for ext, (row, _, status) in self._stored.items() if status == "open"}
         company = self.source.company
+        paths = listing_paths or {}
+        by_link = self._stored_by_link(
+            {paths[ext] for ext in listing_only if ext in paths and ext not in self._stored}
+        )
         for external_id, raw in self._raws.items():
-            row_id, stored_hash, status = self._stored.get(external_id, (0, None, ""))
+            stored_as = self._stored_as(external_id, external_id in listing_only, paths, by_link)
+            row_id, stored_hash, status = self._stored.get(stored_as, (0, None, ""))
             if external_id in listing_only and row_id:
                 if status == "open":
-                    batch.unchanged[external_id] = row_id
+                    batch.unchanged[stored_as] = row_id
                 continue
+            if stored_as != external_id:  # stored again, under its id: re-keyed as it is
+                batch.renamed[external_id] = (row_id, stored_as)
             digest = raw_hash(raw, company)
-            if digest == stored_hash and status == "open":
+            if digest == stored_hash and status == "open" and stored_as == external_id:
                 batch.unchanged[external_id] = row_id
             else:
                 batch.to_normalize.append(raw)
-                batch.hashes[external_id] = digest
+                batch.hashes[external_id] = (
+                    listing_only_hash(digest) if external_id in listing_only else digest
+                )
         self._raws.clear()
         return batch
+
+    def _stored_as(
+        self, external_id: str, listing_only: bool, paths: Mapping[str, str], by_link: Mapping[str, str]
+    ) -> str:
+        """The id the job is stored under: its own, unless it is stored under its listing's path
+        (given with its id now) or, given from its listing alone, under the id of the stored job
+        whose link ends with that path."""
+        path = paths.get(external_id)
+        if external_id in self._stored or path is None:
+            return external_id
+        if listing_only:
+            return by_link.get(path, external_id)
+        return path if path in self._stored else external_id
+
+    def _stored_by_link(self, paths: set[str]) -> dict[str, str]:
+        """Path -> the external id of the stored job of the source whose link ends with it (an
+        open one first, then the first stored). Read only when such paths are asked for."""
+        wanted = {link: path for path in paths if (link := _link_path(path))}
+        if not wanted:
+            return {}
+        tails: dict[str, list[str]] = {}
+        for link in wanted:
+            tails.setdefault(link.rsplit("/", 1)[-1], []).append(link)
+        found: dict[str, str] = {}
+        with self.ingest.sessions() as session:
+            rows = session.execute(
+                select(PostingRow.external_id, PostingRow.url)
+                .join(Source, Source.id == PostingRow.source_id)
+                .where(Source.name == self.source.name, PostingRow.url.is_not(None))
+                .order_by(PostingRow.status != PostingStatus.OPEN, PostingRow.id)
+            )
+            for external_id, url in rows:
+                stored = urlsplit(str(url)).path
+                for link in tails.get(stored.rsplit("/", 1)[-1], ()):
+                    if stored.endswith(link) and external_id != wanted[link]:
+                        found.setdefault(wanted[link], external_id)
+        return found
 
     def store(self, verdict: CrawlVerdict, batch: Sorted, normalized: Normalized) -> CrawlReport:
         """Write the crawl: versions and events for what changed, then the verdict's closings."""
         postings, unreadable = normalized
+        # A job to be re-keyed but unreadable stays stored under its old id, and is kept open.
+        kept_as = {old for new, (_, old) in batch.renamed.items() if new in unreadable}
         verdict = replace(
             verdict,
-            kept=verdict.kept | unreadable.keys(),
+            kept=verdict.kept | unreadable.keys() | kept_as,
             notes=[*verdict.notes, *unreadable.values()],
             stats={**verdict.stats, "rolewatch/unchanged": len(batch.unchanged)},
         )
         sessions, hook = self.ingest.sessions, self.ingest.hook
-        seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes) | set(batch.unchanged)
+        renamed = {new: row_id for new, (row_id, _) in batch.renamed.items()}
+        seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes, renamed)
+        seen |= set(batch.unchanged)
         run = finish_crawl(
             sessions, self.run_id, self.source, seen, verdict, hook, list(batch.unchanged.values())
         )
@@ -190,6 +253,8 @@ class Sorted:
     unchanged: dict[str, int] = field(default_factory=dict)
     to_normalize: list[RawPosting] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
+    # Jobs stored under another id so far (external id -> (row id, the id it is stored under)).
+    renamed: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 Normalized = tuple[list[Posting], dict[str, str]]  # postings, and why each one that failed did (by id)
@@ -205,6 +270,13 @@ def normalize_all(raws: list[RawPosting], company: str | None) -> Normalized:
         except Exception as error:  # one bad posting is reported; the board goes on
             unreadable[raw.external_id] = f"posting {raw.external_id[:80]}: cannot normalize: {error}"
     return postings, unreadable
+
+
+def _link_path(path: str) -> str:
+    """A page's path as it ends a stored (canonical) link; empty if it is no path."""
+    if not path.startswith("/") or path == "/":
+        return ""
+    return urlsplit(canonical_url("http://host" + path) or "").path
 
 
 def _stored_hashes(session: Session, source_name: str) -> Stored:

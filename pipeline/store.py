@@ -28,6 +28,18 @@ from pipeline.states import PostingStatus, RunStatus
 
 BATCH_SIZE = 500
 
+# A posting's raw hash starts so while its latest version came from its listing alone (its
+# detail could not be fetched): the version its detail brings later is the posting filled in,
+# news only in what every listing gives (`LISTED_FIELDS`), not a change of the rest.
+LISTING_ONLY_HASH = "listing:"
+# What a listing entry is trusted to say of a job: its title and, when it names any, its places.
+LISTED_FIELDS = ("title", "locations")
+
+
+def listing_only_hash(digest: str) -> str:
+    """The raw hash kept for a posting stored from its listing alone."""
+    return LISTING_ONLY_HASH + digest
+
 
 @dataclass(frozen=True)
 class EventRecord:
@@ -70,6 +82,10 @@ class CrawlVerdict:
     # Jobs whose detail could not be fetched, given as their listing had them (title, place,
     # link): stored when new, and a job stored already keeps its stored version.
     listing_only: frozenset[str] = frozenset()
+    # Jobs whose listing knows them only by the path of their page (Workday's externalPath),
+    # not by the id their detail gives: external id -> that path. A job given from its listing
+    # alone is stored under its path; see `pipeline.ingest.SourceIngest.sort_out`.
+    listing_paths: dict[str, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -134,10 +150,13 @@ def store_postings(
     postings: Iterable[NormalPosting],
     hook: EventHook = no_hook,
     raw_hashes: Mapping[str, str] | None = None,
+    renamed: Mapping[str, int] | None = None,
 ) -> set[str]:
     """Store what a crawl saw, one transaction per batch; returns the external ids seen.
     `raw_hashes` (external id -> hash of the posting as the board sent it) are kept for the
-    next crawl to skip what did not change."""
+    next crawl to skip what did not change. `renamed` (external id -> row id): postings stored
+    under another id so far, re-keyed to this one as their batch is stored — the same row, its
+    versions and events kept."""
     latest: dict[str, NormalPosting] = {}
     for posting in postings:
         latest[posting.external_id] = posting  # a board listing a job twice: last one wins
@@ -158,6 +177,7 @@ def store_postings(
     for start in range(0, len(items), BATCH_SIZE):
         with sessions.begin() as session:
             batch = items[start : start + BATCH_SIZE]
+            _rekey(session, where.source_id, batch, renamed or {})
             records = _store_batch(session, where, batch, raw_hashes or {})
             hook(session, records)
             _count(session.get_one(CrawlRun, run_id), records)
@@ -172,6 +192,19 @@ class _Where:
     source_name: str
     run_id: int
     backfill: bool
+
+
+def _rekey(
+    session: Session, source_id: int, batch: Sequence[NormalPosting], renamed: Mapping[str, int]
+) -> None:
+    for posting in batch:
+        if (row_id := renamed.get(posting.external_id)) is not None:
+            session.execute(
+                update(Posting)
+                .where(Posting.id == row_id, Posting.source_id == source_id)
+                .values(external_id=posting.external_id)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _store_batch(
@@ -193,6 +226,7 @@ def _store_batch(
         if row is None:
             continue
         row.last_seen, row.missing_count, row.url = now, 0, posting.url or row.url
+        filling_in = (row.raw_hash or "").startswith(LISTING_ONLY_HASH)
         row.raw_hash = raw_hashes.get(posting.external_id)
         material = posting.material()
         digest = content_hash(material)
@@ -205,6 +239,8 @@ def _store_batch(
             row.current_hash = digest
             row.fingerprint = fingerprint(posting.company, posting.title, posting.locations)
             diff = field_diff(_material_of(previous), material)
+            if filling_in:
+                diff = _listed_changes(previous, diff)
         if row.status == "closed":
             row.status, row.closed_at = PostingStatus.OPEN, None
             _stand_alone_if_original_closed(session, row)
@@ -383,6 +419,13 @@ def _add_version(
 
 def _material_of(version: PostingVersion) -> dict[str, Any]:
     return NormalPosting(**version.data).material()
+
+
+def _listed_changes(listed: PostingVersion, diff: dict[str, Any]) -> dict[str, Any]:
+    """What of `diff` is news when the version before it came from the job's listing alone:
+    only what the listing said (its title, its places if it named any); the rest the detail
+    filled in."""
+    return {name: change for name, change in diff.items() if name in LISTED_FIELDS and listed.data.get(name)}
 
 
 def finish_crawl(

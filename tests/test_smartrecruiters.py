@@ -15,7 +15,7 @@ from sqlalchemy import select
 from config.schema import Config
 from crawler.extract.smartrecruiters import extract_smartrecruiters_detail, extract_smartrecruiters_list
 from pipeline.db import open_database, session_factory
-from pipeline.models import PostingVersion
+from pipeline.models import Event, Posting, PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
 from tests.conftest import crawl_source, real_payload, stored_postings, version_and_event_counts
 
@@ -173,7 +173,8 @@ def test_a_failed_detail_or_list_page_makes_the_crawl_incomplete(
     board_server.set(f"{LIST_PATH}/{items[1]['id']}", json.dumps({**items[1], "jobAd": {
         "sections": {"jobDescription": {"text": "<p>Build test rigs.</p>"}}}}))  # fmt: skip
     recovered = crawl_source(config, "tieto", timeout=120)
-    assert (recovered.result["status"], recovered.result["changed"]) == ("complete", 1)
+    # Filled in, not changed: the list never has the text.
+    assert (recovered.result["status"], recovered.result["changed"]) == ("complete", 0)
     assert "Build test rigs." in stored_postings(database_url)[items[1]["id"]]["description"]
     before = version_and_event_counts(database_url)
     board_server.set(f"{LIST_PATH}/{items[0]['id']}", Reply(b"down", status=503, content_type="text/plain"))
@@ -196,6 +197,64 @@ def test_a_failed_detail_or_list_page_makes_the_crawl_incomplete(
     page_failed = crawl_source(config, "tieto", timeout=120)
     assert page_failed.result["status"] == "incomplete"
     assert any("offset=2 failed: HTTP 500" in p for p in page_failed.result["problems"])
+
+
+def _versions_and_events(database_url: str) -> tuple[dict[str, int], list[tuple[str, str, Any]]]:
+    """How many versions each posting has (by id), and every event: (type, posting id, diff)."""
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        rows = session.execute(select(Posting.external_id, Posting.version_count))
+        versions = {external_id: count for external_id, count in rows}
+        rows = session.execute(
+            select(Event.type, Posting.external_id, Event.diff).join(Event.posting).order_by(Event.id)
+        )
+        events = [(str(kind), external_id, diff) for kind, external_id, diff in rows]
+    engine.dispose()
+    return versions, events
+
+
+def test_the_detail_filling_in_a_job_stored_as_listed_is_no_change_but_a_new_title_is(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+) -> None:
+    items = _serve_board(board_server)
+    config = _config(make_config, board_server.url, database_url)
+    open_database(database_url).dispose()
+    for item in items[1:]:
+        board_server.set(f"{LIST_PATH}/{item['id']}", Reply(b"down", status=503, content_type="text/plain"))
+    first = crawl_source(config, "tieto", timeout=120)
+    assert (first.result["status"], first.result["new"]) == ("incomplete", 3)
+    assert all(stored_postings(database_url)[item["id"]]["description"] == "" for item in items[1:])
+
+    # Both details back: the second job's as its list item said, the third one's retitled
+    # since its list item was read.
+    _serve_board(board_server)
+    retitled = {**items[2], "name": "Senior Test Engineer (m/f/d)", "jobAd": job_ad_of_visa()}
+    board_server.set(f"{LIST_PATH}/{items[2]['id']}", json.dumps(retitled))
+    second = crawl_source(config, "tieto", timeout=120)
+
+    assert second.result["status"] == "complete", second.result
+    assert (second.result["new"], second.result["changed"]) == (0, 1)
+    stored = stored_postings(database_url)
+    assert all(
+        "kept confidential according to EEO guidelines" in stored[item["id"]]["description"] for item in items
+    )
+    assert stored[items[2]["id"]]["title"] == "Senior Test Engineer (m/f/d)"
+    versions, events = _versions_and_events(database_url)
+    assert versions == {items[0]["id"]: 1, items[1]["id"]: 2, items[2]["id"]: 2}
+    assert [kind for kind, _, _ in events] == ["new", "new", "new", "changed"]
+    # The text the detail filled in is not news; the title is.
+    assert events[-1][1:] == (
+        items[2]["id"],
+        {"title": {"old": items[2]["name"], "new": "Senior Test Engineer (m/f/d)"}},
+    )
+
+    # From now on the stored versions are the details': a change of their text is news again.
+    board_server.set(f"{LIST_PATH}/{items[1]['id']}", json.dumps({**items[1], "jobAd": {
+        "sections": {"jobDescription": {"text": "<p>Build test rigs.</p>"}}}}))  # fmt: skip
+    third = crawl_source(config, "tieto", timeout=120)
+    assert (third.result["status"], third.result["changed"]) == ("complete", 1)
+    _, events = _versions_and_events(database_url)
+    assert events[-1][1] == items[1]["id"] and "description" in events[-1][2]
 
 
 def test_robots_txt_that_disallows_the_api_is_obeyed_and_reported(

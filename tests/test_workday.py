@@ -27,12 +27,14 @@ from crawler.extract.workday import (
     choose_facet_split,
     extract_workday_detail,
     extract_workday_list,
+    listed_posting,
     page_offsets,
 )
+from crawler.items import RawPosting
 from pipeline.db import open_database, session_factory
-from pipeline.models import PostingVersion
+from pipeline.models import Event, Posting, PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
-from tests.conftest import crawl_source, real_payload, stored_postings
+from tests.conftest import crawl_source, real_payload, stored_postings, version_and_event_counts
 
 CXS = "/wday/cxs/nvidia/NVIDIAExternalCareerSite"
 HOST = "https://nvidia.wd5.myworkdayjobs.com"
@@ -179,6 +181,26 @@ def test_detail_fields_and_listing_fallbacks() -> None:
         extract_workday_list({"total": 3})
 
 
+def test_a_listed_job_alone_gives_its_title_place_link_and_posted_text_under_its_path() -> None:
+    jobs = extract_workday_list(real_payload("workday/nvidia-cxs-jobs.json")).jobs
+    site = f"{HOST}/NVIDIAExternalCareerSite"
+    path = "/job/US-CA-Santa-Clara/Verification-Engineer---New-College-Grad-2026_JR2021016"
+    assert listed_posting(jobs[0], "NVIDIA", site + "/") == RawPosting(
+        external_id=path,
+        title="Verification Engineer - New College Grad 2026",
+        url=site + path,
+        company="NVIDIA",
+        locations=[],  # "3 Locations" names none
+        posted_at="Posted Today",
+    )
+    remote = listed_posting(jobs[3], site_url=site)
+    assert remote is not None and remote.locations == ["US, AR, Remote"]
+    assert remote.url == site + jobs[3].external_path
+    unlinked = listed_posting(jobs[8])  # no site to link to
+    assert unlinked is not None and unlinked.url is None
+    assert listed_posting(ListedJob(external_path="/job/untitled")) is None
+
+
 @pytest.mark.parametrize("board", ["board: nvidia", "board: nvidia/NVIDIAExternalCareerSite"])
 def test_a_workday_source_needs_tenant_site_and_its_host(board: str) -> None:
     with pytest.raises(ConfigError) as raised:
@@ -284,7 +306,7 @@ def test_failed_page_or_detail_and_the_2000_cap_make_the_crawl_incomplete(
     board_server.set(CXS + jobs[30]["externalPath"], Reply(b"busy", status=429, content_type="text/plain"))
     detail_failed = crawl_source(config, "nvidia", timeout=120)
     assert detail_failed.result["status"] == "incomplete"
-    assert detail_failed.result["new"] == 44
+    assert detail_failed.result["new"] == 45  # the one without its detail as its listing gave it
     assert any("failed: HTTP 429" in problem for problem in detail_failed.result["problems"])
 
     board_server.handle(f"{CXS}/jobs", lambda request: Reply(b"oops", status=500, content_type="text/plain"))
@@ -375,3 +397,124 @@ def test_a_board_at_the_cap_with_no_facet_under_it_is_read_to_the_cap_and_stays_
     bodies = [json.loads(body) for body in board_server.bodies]
     assert all(body["appliedFacets"] == {} for body in bodies)
     assert sorted(body["offset"] for body in bodies) == list(range(0, 2000, 20))
+
+
+def _rows(database_url: str) -> dict[str, tuple[int, int]]:
+    """Every stored posting: external id -> (row id, how many versions it has)."""
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        rows = session.execute(select(Posting.external_id, Posting.id, Posting.version_count))
+        stored = {external_id: (row_id, versions) for external_id, row_id, versions in rows}
+    engine.dispose()
+    return stored
+
+
+def _events(database_url: str) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """Every event: (type, external id of its posting now, diff), oldest first."""
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(Event.type, Posting.external_id, Event.diff).join(Event.posting).order_by(Event.id)
+        )
+        events = [(str(kind), external_id, diff) for kind, external_id, diff in rows]
+    engine.dispose()
+    return events
+
+
+def test_jobs_whose_details_fail_are_stored_as_listed_and_filled_in_by_their_details_later(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+) -> None:
+    jobs = _board_jobs(12)
+    _serve_board(board_server, jobs)
+    paths = [job["externalPath"] for job in jobs]
+    # Job 0 lists "3 Locations": its detail names them. Job 3's detail links to a localized
+    # page. Job 8, the second posting of a requisition, is retitled before its detail is read.
+    details = {number: built_detail(job, number) for number, job in enumerate(jobs)}
+    details[0] = built_detail(
+        jobs[0],
+        0,
+        location="US, CA, Santa Clara",
+        additionalLocations=["US, TX, Austin", "US, OR, Hillsboro"],
+    )
+    details[3] = built_detail(jobs[3], 3, externalUrl=f"{HOST}/en-US/NVIDIAExternalCareerSite{paths[3]}")
+    details[8] = built_detail(jobs[8], 8, title="Staff Site Reliability Engineer in Test, SDET")
+    failing = [0, 3, 8]
+    for number in failing:
+        board_server.set(CXS + paths[number], Reply(b"oops", status=500, content_type="text/plain"))
+    board_server.set(CXS + paths[5], "{}")  # answered, but no jobPostingInfo
+    config = _config(make_config, board_server.url, database_url)
+    open_database(database_url).dispose()
+
+    first = crawl_source(config, "nvidia", timeout=120)
+
+    assert first.error is None, first.error
+    assert first.result["status"] == "incomplete"
+    assert (first.result["new"], first.result["closed"]) == (12, 0)
+    for number in failing:
+        assert any(f"{paths[number]} failed: HTTP 500" in p for p in first.result["problems"])
+    assert any(f"{paths[5]}: Workday detail has no 'jobPostingInfo'" in p for p in first.result["problems"])
+    stored = stored_postings(database_url)
+    site = f"{board_server.url}/NVIDIAExternalCareerSite"
+    for number in [*failing, 5]:  # under its path, as its listing gave it
+        listed = stored[paths[number]]
+        assert listed["title"] == jobs[number]["title"]
+        assert listed["url"] == site + paths[number]
+        assert listed["posted_at"] == "Posted Today" and listed["description"] == ""
+    assert stored[paths[0]]["locations"] == []
+    assert stored[paths[3]]["locations"] == ["US, AR, Remote"]
+    assert stored[paths[8]]["locations"] == ["China, Shanghai"]
+    assert "Built description" in stored["built-0001"]["description"]
+    before = _rows(database_url)
+
+    # Every detail answers: the jobs stored under their paths are re-keyed to their ids, the
+    # same rows; the detail filling them in is no change, the new title of job 8 is one.
+    for number in [*failing, 5]:
+        board_server.set(CXS + paths[number], json.dumps(details[number]))
+    second = crawl_source(config, "nvidia", timeout=120)
+
+    assert second.error is None, second.error
+    assert second.result["status"] == "complete", second.result
+    counts = [second.result[kind] for kind in ("new", "changed", "closed", "reopened")]
+    assert counts == [0, 1, 0, 0]
+    after = _rows(database_url)
+    assert set(after) == {f"built-{number:04d}" for number in range(12)}
+    for number in [*failing, 5]:
+        assert after[f"built-{number:04d}"] == (before[paths[number]][0], 2)
+    assert sorted(row_id for row_id, _ in after.values()) == sorted(row_id for row_id, _ in before.values())
+    stored = stored_postings(database_url)
+    assert stored["built-0000"]["locations"] == ["US, CA, Santa Clara", "US, TX, Austin", "US, OR, Hillsboro"]
+    for number in [*failing, 5]:
+        assert (
+            f"Built description for {jobs[number]['bulletFields'][0]}."
+            in stored[f"built-{number:04d}"]["description"]
+        )
+    assert stored["built-0003"]["url"] == f"{HOST}/en-US/NVIDIAExternalCareerSite{paths[3]}"
+    events = _events(database_url)
+    assert [kind for kind, _, _ in events].count("new") == 12
+    changed = [(posting, diff) for kind, posting, diff in events if kind != "new"]
+    assert changed == [
+        (
+            "built-0008",
+            {
+                "title": {
+                    "old": "Senior Site Reliability Engineer in Test, SDET",
+                    "new": "Staff Site Reliability Engineer in Test, SDET",
+                }
+            },
+        )
+    ]
+
+    # Details failing again for jobs stored under their ids: each is found by its link and
+    # seen as stored; nothing new, changed or added, and no row under a path.
+    counted = version_and_event_counts(database_url)
+    for number in (1, 3):
+        board_server.set(CXS + paths[number], Reply(b"oops", status=500, content_type="text/plain"))
+    third = crawl_source(config, "nvidia", timeout=120)
+
+    assert third.error is None, third.error
+    assert third.result["status"] == "incomplete"
+    counts = [third.result[kind] for kind in ("new", "changed", "closed", "reopened")]
+    assert counts == [0, 0, 0, 0]
+    assert third.result["seen"] == 12
+    assert _rows(database_url) == after
+    assert version_and_event_counts(database_url) == counted

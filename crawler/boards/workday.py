@@ -18,6 +18,7 @@ from crawler.extract.workday import (
     choose_facet_split,
     extract_workday_detail,
     extract_workday_list,
+    listed_posting,
     page_offsets,
 )
 from crawler.items import ExtractResult, RawPosting
@@ -34,6 +35,12 @@ class WorkdayBoard(DetailBoard):
     listed slice by slice, one value of a facet at a time (see `choose_facet_split`); with no
     facet to split it by, it is read up to the cap and recorded as possibly partial, so the
     crawl never closes postings.
+
+    A job whose detail fails (or cannot be read) is stored as its listing entry gives it, under
+    its path, since only the detail carries its id; `listing_paths` tells the ingest which path
+    each job of the crawl was listed under, so that a job stored under its path is re-keyed to
+    its id once a crawl gets the detail, and a job stored under its id is found by its path
+    while the detail fails (see `pipeline.ingest.SourceIngest.sort_out`).
     """
 
     name = "workday"
@@ -46,6 +53,8 @@ class WorkdayBoard(DetailBoard):
         self.expected_jobs = 0
         # Jobs each listing (None: unfiltered, else a facet slice) reported on its first page.
         self.slice_totals: dict[Slice | None, int] = {}
+        # External id of each job stored by this crawl -> the path its listing gave it.
+        self.listing_paths: dict[str, str] = {}
 
     @classmethod
     def listing_url(cls, source: SourceConfig) -> str:
@@ -55,6 +64,11 @@ class WorkdayBoard(DetailBoard):
     def _cxs_base(source: SourceConfig) -> str:
         tenant, site = (source.board or "").split("/", 1)
         return f"{base_url(source, '')}/wday/cxs/{tenant}/{site}"
+
+    @property
+    def site_url(self) -> str:
+        """The board's public site, where a job's page is at its `externalPath`."""
+        return f"{self.api_base}/{(self.source.board or '').split('/', 1)[1]}"
 
     def start(self) -> Iterator[scrapy.Request]:
         yield self._page_request(0)
@@ -135,14 +149,32 @@ class WorkdayBoard(DetailBoard):
     def parse_posting(self, response: Response, listed: ListedJob) -> Iterator[RawPosting]:
         payload = self.decode_json(response)
         if payload is None:
+            yield from self._listed_instead(listed)
             return
-        site = (self.source.board or "").split("/", 1)[1]
         try:
-            posting = extract_workday_detail(payload, listed, self.source.company, f"{self.api_base}/{site}")
+            posting = extract_workday_detail(payload, listed, self.source.company, self.site_url)
         except ValueError as error:
             self.record_problem(f"{response.url}: {error}")
+            yield from self._listed_instead(listed)
             return
+        self.listing_paths[posting.external_id] = listed.external_path
         yield from self.emit(ExtractResult(postings=[posting]))
+
+    def from_listing(self, listed: Any) -> RawPosting | None:
+        if not isinstance(listed, ListedJob):
+            return None
+        raw = listed_posting(listed, self.source.company, self.site_url)
+        if raw is not None:
+            self.listing_paths[raw.external_id] = listed.external_path
+        return raw
+
+    def _listed_instead(self, listed: ListedJob) -> Iterator[RawPosting]:
+        """A detail answered but unreadable (its problem recorded): the job as listed, as for
+        a detail that failed."""
+        raw = self.from_listing(listed)
+        if raw is not None:
+            self.listing_only.add(raw.external_id)
+            yield from self.emit(ExtractResult(postings=[raw]))
 
 
 def _label(facet: Slice | None) -> str:

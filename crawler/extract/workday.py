@@ -176,14 +176,36 @@ def extract_workday_detail(
     )
 
 
+def listed_posting(
+    listed: ListedJob, company: str | None = None, site_url: str | None = None
+) -> RawPosting | None:
+    """The posting as its listing entry gives it, for when its detail cannot be had: title,
+    place, link and posted text, stored under its path (`external_path`), since only the
+    detail carries the job's id. None when the entry has no title."""
+    if listed.title is None:
+        return None
+    return RawPosting(
+        external_id=listed.external_path,
+        title=listed.title,
+        url=site_url.rstrip("/") + listed.external_path if site_url else None,
+        company=company,
+        locations=_listed_locations(listed),
+        employment_type=listed.time_type,
+        workplace=listed.remote_type,
+        posted_at=listed.posted_on,
+    )
+
+
 def _locations(info: dict[str, Any], listed: ListedJob) -> list[str]:
     found = [text_or_none(info.get("location"))]
     extra = info.get("additionalLocations")
     found += [text_or_none(item) for item in extra] if isinstance(extra, list) else []
-    locations = [location for location in found if location]
-    if not locations and listed.locations_text and not _PLACEHOLDER_LOCATIONS.match(listed.locations_text):
-        locations = [listed.locations_text]
-    return locations
+    return [location for location in found if location] or _listed_locations(listed)
+
+
+def _listed_locations(listed: ListedJob) -> list[str]:
+    text = listed.locations_text
+    return [text] if text and not _PLACEHOLDER_LOCATIONS.match(text) else []
 
 
 def _posted_at(info: dict[str, Any], listed: ListedJob) -> str | None:
