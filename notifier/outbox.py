@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from config.schema import Config
@@ -62,7 +64,15 @@ def outbox_hook(config: Config) -> EventHook:
                         {"recipient": recipient.address, "event_id": event.id, "watches": ",".join(names)}
                     )
         if items:
-            session.execute(insert(OutboxItem), items)
+            # An announcement given again (a job filled in from its listing) reaches only the
+            # recipients it did not reach before: one outbox item per recipient and event.
+            dialect_insert = (
+                sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+            )
+            session.execute(
+                dialect_insert(OutboxItem).on_conflict_do_nothing(index_elements=["recipient", "event_id"]),
+                items,
+            )
 
     return enqueue
 

@@ -24,7 +24,7 @@ from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, ut
 from pipeline.normalize import MATERIAL_FIELDS
 from pipeline.normalize import Posting as NormalPosting
 from pipeline.process import crawling_elsewhere, this_process
-from pipeline.states import PostingStatus, RunStatus
+from pipeline.states import EventType, PostingStatus, RunStatus
 
 BATCH_SIZE = 500
 
@@ -55,6 +55,9 @@ class EventRecord:
     diff: dict[str, Any] | None
     backfill: bool
     announced: bool
+    # An announcement given again: the job was stored from its listing alone, and its detail
+    # has filled it in (see `_announcement_of`). No news for the run's counts.
+    again: bool = False
 
 
 # Called inside the transaction that writes the events, so the outbox commits with them.
@@ -221,6 +224,8 @@ def _store_batch(
     records = _insert_new(session, where, fresh, raw_hashes)
     now = utcnow()
     events: list[Event] = []
+    # Announcements of postings stored from their listing alone, now told of in full.
+    refilled: list[Event] = []
     for posting in batch:
         row = existing.get(posting.external_id)
         if row is None:
@@ -241,6 +246,9 @@ def _store_batch(
             diff = field_diff(_material_of(previous), material)
             if filling_in:
                 diff = _listed_changes(previous, diff)
+                if (announced := _announcement_of(session, row, previous)) is not None:
+                    announced.version = version
+                    refilled.append(announced)
         if row.status == "closed":
             row.status, row.closed_at = PostingStatus.OPEN, None
             _stand_alone_if_original_closed(session, row)
@@ -255,7 +263,25 @@ def _store_batch(
         event.announced = event.posting.duplicate_of_id is None
     session.add_all(events)
     session.flush()
-    return records + [_record(event, where.source_name) for event in events]
+    again = [replace(_record(event, where.source_name), again=True) for event in refilled]
+    return records + again + [_record(event, where.source_name) for event in events]
+
+
+def _announcement_of(session: Session, row: Posting, listed: PostingVersion) -> Event | None:
+    """The event that announced a version stored from the job's listing alone (its `new` or
+    `reopened`). When the detail fills the job in, that event is pointed at the full version and
+    given to the hook again: watches that match only what the listing lacked (its department,
+    its text) hear of the job then, as new, and digests not sent yet show it in full."""
+    return session.scalar(
+        select(Event)
+        .where(
+            Event.posting_id == row.id,
+            Event.version_id == listed.id,
+            Event.type.in_([EventType.NEW, EventType.REOPENED]),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
 
 
 def _insert_new(
@@ -586,7 +612,8 @@ def _hand_over_to_copy(session: Session, row: Posting) -> bool:
 
 
 def _count(run: CrawlRun, events: Sequence[EventRecord]) -> None:
-    """A run's counts are of news: what a copy of a job seen elsewhere did is not counted."""
+    """A run's counts are of news: what a copy of a job seen elsewhere did, or an announcement
+    given again, is not counted."""
     for event in events:
-        if event.announced:
+        if event.announced and not event.again:
             setattr(run, event.type, getattr(run, event.type) + 1)

@@ -32,7 +32,7 @@ from crawler.extract.workday import (
 )
 from crawler.items import RawPosting
 from pipeline.db import open_database, session_factory
-from pipeline.models import Event, Posting, PostingVersion
+from pipeline.models import Event, OutboxItem, Posting, PostingVersion
 from rolewatch.boardserver import BoardServer, Incoming, Reply
 from tests.conftest import crawl_source, real_payload, stored_postings, version_and_event_counts
 
@@ -518,3 +518,61 @@ def test_jobs_whose_details_fail_are_stored_as_listed_and_filled_in_by_their_det
     assert third.result["seen"] == 12
     assert _rows(database_url) == after
     assert version_and_event_counts(database_url) == counted
+
+
+def _told(database_url: str) -> dict[str, list[tuple[str, str, int]]]:
+    """Recipient -> (event type, posting's external id, version number of the event), in order."""
+    engine = open_database(database_url)
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(OutboxItem.recipient, Event.type, Posting.external_id, PostingVersion.number)
+            .join(Event, OutboxItem.event_id == Event.id)
+            .join(Posting, Event.posting_id == Posting.id)
+            .join(PostingVersion, Event.version_id == PostingVersion.id)
+            .order_by(OutboxItem.id)
+        )
+        told: dict[str, list[tuple[str, str, int]]] = {}
+        for recipient, kind, external_id, number in rows:
+            told.setdefault(recipient, []).append((str(kind), external_id, number))
+    engine.dispose()
+    return told
+
+
+def test_a_job_stored_from_its_listing_is_told_of_in_full_once_its_detail_comes(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+) -> None:
+    """A watch that reads what only the detail gives (here its text) hears of the job when the
+    detail fills it in, as new; a watch told of it from its listing is not told again."""
+    jobs = _board_jobs(3)
+    _serve_board(board_server, jobs)
+    path = jobs[0]["externalPath"]
+    board_server.set(CXS + path, Reply(b"oops", status=500, content_type="text/plain"))
+    config = make_config(
+        f"""
+database: "{database_url}"
+sources:
+  - {{name: nvidia, type: workday, board: nvidia/NVIDIAExternalCareerSite, api_base: {board_server.url}}}
+watches:
+  - {{name: text, any: ["built description"]}}
+  - {{name: everything}}
+recipients:
+  - {{email: reader@example.com, watches: [text], backfill: full}}
+  - {{email: all@example.com, watches: [everything], backfill: full}}
+"""
+    )
+    open_database(database_url).dispose()
+
+    assert crawl_source(config, "nvidia").result["status"] == "incomplete"
+    told = _told(database_url)
+    assert sorted(told["reader@example.com"]) == [("new", "built-0001", 1), ("new", "built-0002", 1)]
+    assert ("new", path, 1) in told["all@example.com"] and len(told["all@example.com"]) == 3
+
+    board_server.set(CXS + path, json.dumps(built_detail(jobs[0], 0)))
+    assert crawl_source(config, "nvidia").result["status"] == "complete"
+    told = _told(database_url)
+    # The job's one "new" event now shows its full version, and reaches the reader.
+    assert told["reader@example.com"][-1] == ("new", "built-0000", 2)
+    assert len(told["reader@example.com"]) == 3
+    job = [kind for kind, external_id, _ in told["all@example.com"] if external_id == "built-0000"]
+    assert job == ["new"]
+    assert len(told["all@example.com"]) == 3
