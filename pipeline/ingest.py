@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.schema import SourceConfig
 from pipeline.models import Posting as PostingRow
 from pipeline.models import Source
-from pipeline.normalize import Posting, canonical_url, normalize
+from pipeline.normalize import canonical_url, normalize
 from pipeline.raw import RawPosting
+from pipeline.record import PostingRecord
 from pipeline.states import PostingStatus
 from pipeline.store import (
     CrawlVerdict,
@@ -149,7 +150,9 @@ class SourceIngest:
         while stored under its id, it is the stored job whose link ends with that path."""
         batch = Sorted()
         if self._same_listing:
-            batch.unchanged = {ext: row for ext, (row, _, status) in self._stored.items() if status == "open"}
+            batch.unchanged = {
+                ext: row for ext, (row, _, status) in self._stored.items() if status == PostingStatus.OPEN
+            }
         company = self.source.company
         paths = listing_paths or {}
         by_link = self._stored_by_link(
@@ -159,13 +162,13 @@ class SourceIngest:
             stored_as = self._stored_as(external_id, external_id in listing_only, paths, by_link)
             row_id, stored_hash, status = self._stored.get(stored_as, (0, None, ""))
             if external_id in listing_only and row_id:
-                if status == "open":
+                if status == PostingStatus.OPEN:
                     batch.unchanged[stored_as] = row_id
                 continue
             if stored_as != external_id:  # stored again, under its id: re-keyed as it is
                 batch.renamed[external_id] = (row_id, stored_as)
             digest = raw_hash(raw, company)
-            if digest == stored_hash and status == "open" and stored_as == external_id:
+            if digest == stored_hash and status == PostingStatus.OPEN and stored_as == external_id:
                 batch.unchanged[external_id] = row_id
             else:
                 batch.to_normalize.append(raw)
@@ -257,7 +260,7 @@ class Sorted:
     renamed: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
-Normalized = tuple[list[Posting], dict[str, str]]  # postings, and why each one that failed did (by id)
+Normalized = tuple[list[PostingRecord], dict[str, str]]  # postings, and why each one that failed did (by id)
 
 
 def normalize_all(raws: list[RawPosting], company: str | None) -> Normalized:

@@ -13,7 +13,7 @@ import lxml.html
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from pipeline.raw import RawPosting
-from pipeline.record import MATERIAL_FIELDS, PostingRecord  # noqa: F401 (old names, below)
+from pipeline.record import PostingRecord
 from pipeline.salary import PERIODS_PER_YEAR, Salary, parse_salary, plausible
 from pipeline.workplace import classify_workplace
 
@@ -30,10 +30,6 @@ PLACEHOLDER_LOCATIONS = {"n/a", "na", "tbd", "-", "various", "multiple locations
 def is_placeholder(place: str) -> bool:
     """A board's stand-in where no place was filled in: "N/A", "LOCATION", "TBD"."""
     return collapse_spaces(place).strip(",").casefold() in PLACEHOLDER_LOCATIONS
-
-
-# The record type was first defined here; its old name stays until every reader uses the new one.
-Posting = PostingRecord
 
 
 def normalize(raw: RawPosting, company: str | None = None) -> PostingRecord:

@@ -21,9 +21,8 @@ from config.schema import SourceConfig
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
-from pipeline.normalize import MATERIAL_FIELDS
-from pipeline.normalize import Posting as NormalPosting
 from pipeline.process import crawling_elsewhere, this_process
+from pipeline.record import MATERIAL_FIELDS, PostingRecord
 from pipeline.states import EventType, PostingStatus, RunStatus
 
 BATCH_SIZE = 500
@@ -129,15 +128,15 @@ def begin_crawl_in(session: Session, source: SourceConfig) -> int:
     stale_before = now - source.timeout - BUSY_GRACE
     for run_id, owner, started in session.execute(
         select(CrawlRun.id, CrawlRun.owner, CrawlRun.started_at).where(
-            CrawlRun.source_id == row.id, CrawlRun.status == "running"
+            CrawlRun.source_id == row.id, CrawlRun.status == RunStatus.RUNNING
         )
     ):
         if crawling_elsewhere(owner) and started > stale_before:
             raise SourceBusy(f"{source.name}: {BUSY} by {owner} (crawl run {run_id})")
     session.execute(
         update(CrawlRun)
-        .where(CrawlRun.source_id == row.id, CrawlRun.status == "running")
-        .values(status="failed", finished_at=now, problems="crawl process ended without finishing")
+        .where(CrawlRun.source_id == row.id, CrawlRun.status == RunStatus.RUNNING)
+        .values(status=RunStatus.FAILED, finished_at=now, problems="crawl process ended without finishing")
     )
     values = {"source_id": row.id, "owner": this_process()}
     return session.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
@@ -150,7 +149,7 @@ BUSY_GRACE = timedelta(minutes=10)
 def store_postings(
     sessions: sessionmaker[Session],
     run_id: int,
-    postings: Iterable[NormalPosting],
+    postings: Iterable[PostingRecord],
     hook: EventHook = no_hook,
     raw_hashes: Mapping[str, str] | None = None,
     renamed: Mapping[str, int] | None = None,
@@ -160,7 +159,7 @@ def store_postings(
     next crawl to skip what did not change. `renamed` (external id -> row id): postings stored
     under another id so far, re-keyed to this one as their batch is stored — the same row, its
     versions and events kept."""
-    latest: dict[str, NormalPosting] = {}
+    latest: dict[str, PostingRecord] = {}
     for posting in postings:
         latest[posting.external_id] = posting  # a board listing a job twice: last one wins
     items = list(latest.values())
@@ -174,7 +173,7 @@ def store_postings(
         backfill = not session.scalar(
             select(func.count())
             .select_from(CrawlRun)
-            .where(CrawlRun.source_id == source_id, CrawlRun.status == "complete")
+            .where(CrawlRun.source_id == source_id, CrawlRun.status == RunStatus.COMPLETE)
         )
     where = _Where(source_id, source_name, run_id, backfill)
     for start in range(0, len(items), BATCH_SIZE):
@@ -198,7 +197,7 @@ class _Where:
 
 
 def _rekey(
-    session: Session, source_id: int, batch: Sequence[NormalPosting], renamed: Mapping[str, int]
+    session: Session, source_id: int, batch: Sequence[PostingRecord], renamed: Mapping[str, int]
 ) -> None:
     for posting in batch:
         if (row_id := renamed.get(posting.external_id)) is not None:
@@ -211,7 +210,7 @@ def _rekey(
 
 
 def _store_batch(
-    session: Session, where: _Where, batch: Sequence[NormalPosting], raw_hashes: Mapping[str, str]
+    session: Session, where: _Where, batch: Sequence[PostingRecord], raw_hashes: Mapping[str, str]
 ) -> list[EventRecord]:
     ids = [posting.external_id for posting in batch]
     existing = {
@@ -235,7 +234,7 @@ def _store_batch(
         row.raw_hash = raw_hashes.get(posting.external_id)
         material = posting.material()
         digest = content_hash(material)
-        if digest == row.current_hash and row.status == "open":
+        if digest == row.current_hash and row.status == PostingStatus.OPEN:
             continue  # seen again, unchanged; no version loaded
         previous = row.versions[-1]
         version, diff = previous, {}
@@ -249,15 +248,23 @@ def _store_batch(
                 if (announced := _announcement_of(session, row, previous)) is not None:
                     announced.version = version
                     refilled.append(announced)
-        if row.status == "closed":
+        if row.status == PostingStatus.CLOSED:
             row.status, row.closed_at = PostingStatus.OPEN, None
             _stand_alone_if_original_closed(session, row)
             events.append(
-                Event(posting=row, version=version, crawl_run_id=where.run_id, type="reopened", diff=diff)
+                Event(
+                    posting=row,
+                    version=version,
+                    crawl_run_id=where.run_id,
+                    type=EventType.REOPENED,
+                    diff=diff,
+                )
             )
         elif diff:
             events.append(
-                Event(posting=row, version=version, crawl_run_id=where.run_id, type="changed", diff=diff)
+                Event(
+                    posting=row, version=version, crawl_run_id=where.run_id, type=EventType.CHANGED, diff=diff
+                )
             )
     for event in events:
         event.announced = event.posting.duplicate_of_id is None
@@ -285,7 +292,7 @@ def _announcement_of(session: Session, row: Posting, listed: PostingVersion) -> 
 
 
 def _insert_new(
-    session: Session, where: _Where, fresh: Sequence[NormalPosting], raw_hashes: Mapping[str, str]
+    session: Session, where: _Where, fresh: Sequence[PostingRecord], raw_hashes: Mapping[str, str]
 ) -> list[EventRecord]:
     """First sightings, written with one multi-row INSERT per table: the bulk of a first crawl.
 
@@ -315,7 +322,7 @@ def _insert_new(
                     "raw_hash": raw_hashes.get(p.external_id),
                     "first_seen": now,
                     "last_seen": now,
-                    "status": "open",
+                    "status": PostingStatus.OPEN,
                     "missing_count": 0,
                     "version_count": 1,
                 }
@@ -342,7 +349,7 @@ def _insert_new(
     records = [
         EventRecord(
             id=0,  # known once the row is written, below
-            type="new",
+            type=EventType.NEW,
             posting_id=posting_ids[p.external_id],
             source_id=where.source_id,
             source_name=where.source_name,
@@ -359,7 +366,7 @@ def _insert_new(
             "posting_id": record.posting_id,
             "version_id": version_ids[record.posting_id],
             "crawl_run_id": where.run_id,
-            "type": "new",
+            "type": EventType.NEW,
             "backfill": record.backfill,
             "announced": record.announced,
             "created_at": now,
@@ -423,13 +430,13 @@ def _originals_elsewhere(session: Session, source_id: int, fingerprints: set[str
     )
     originals: dict[str, int] = {}
     for fp, posting_id, other_source, status, duplicate_of in rows:
-        if other_source != source_id and status == "open" and duplicate_of is None:
+        if other_source != source_id and status == PostingStatus.OPEN and duplicate_of is None:
             originals.setdefault(fp, posting_id)
     return originals
 
 
 def _add_version(
-    session: Session, row: Posting, posting: NormalPosting, digest: str, run_id: int
+    session: Session, row: Posting, posting: PostingRecord, digest: str, run_id: int
 ) -> PostingVersion:
     row.version_count += 1
     version = PostingVersion(
@@ -444,14 +451,15 @@ def _add_version(
 
 
 def _material_of(version: PostingVersion) -> dict[str, Any]:
-    return NormalPosting(**version.data).material()
+    return version.record.material()
 
 
 def _listed_changes(listed: PostingVersion, diff: dict[str, Any]) -> dict[str, Any]:
     """What of `diff` is news when the version before it came from the job's listing alone:
     only what the listing said (its title, its places if it named any); the rest the detail
     filled in."""
-    return {name: change for name, change in diff.items() if name in LISTED_FIELDS and listed.data.get(name)}
+    record = listed.record
+    return {name: change for name, change in diff.items() if name in LISTED_FIELDS and getattr(record, name)}
 
 
 def finish_crawl(
@@ -491,7 +499,7 @@ def finish_crawl(
         run.finished_at = utcnow()
         # The same listing next time may skip extraction only if this crawl left the stored
         # postings exactly as the listing says: nothing dropped, nothing missing still open.
-        clean = run.status == "complete" and not run.problems and not verdict.dropped and not waiting
+        clean = run.status == RunStatus.COMPLETE and not run.problems and not verdict.dropped and not waiting
         run.source.listing_hash = verdict.listing if clean else None
         session.flush()
         session.expunge(run)
@@ -528,7 +536,7 @@ def _close_missing(
     # Only the missing postings are loaded as objects: on a recrawl that is none or a few.
     open_ids = session.execute(
         select(Posting.id, Posting.external_id).where(
-            Posting.source_id == run.source_id, Posting.status == "open"
+            Posting.source_id == run.source_id, Posting.status == PostingStatus.OPEN
         )
     ).all()
     missing_ids = [row_id for row_id, external_id in open_ids if external_id not in seen]
@@ -536,7 +544,9 @@ def _close_missing(
     # complete crawl confirms is real (a filled board, a hiring freeze) and then closes.
     previous = session.scalar(
         select(CrawlRun.seen)
-        .where(CrawlRun.source_id == run.source_id, CrawlRun.status == "complete", CrawlRun.id != run.id)
+        .where(
+            CrawlRun.source_id == run.source_id, CrawlRun.status == RunStatus.COMPLETE, CrawlRun.id != run.id
+        )
         .order_by(CrawlRun.id.desc())
         .limit(1)
     )
@@ -575,7 +585,11 @@ def _close_missing(
         announced = not (copy or handed_over)
         events.append(
             Event(
-                posting=row, version=row.versions[-1], crawl_run_id=run.id, type="closed", announced=announced
+                posting=row,
+                version=row.versions[-1],
+                crawl_run_id=run.id,
+                type=EventType.CLOSED,
+                announced=announced,
             )
         )
     return events, None, waiting
@@ -587,7 +601,7 @@ def _stand_alone_if_original_closed(session: Session, row: Posting) -> None:
     if row.duplicate_of_id is None:
         return
     original = session.get(Posting, row.duplicate_of_id)
-    if original is None or original.status == "closed":
+    if original is None or original.status == PostingStatus.CLOSED:
         row.duplicate_of_id = None
 
 
@@ -597,7 +611,7 @@ def _hand_over_to_copy(session: Session, row: Posting) -> bool:
     copies = list(
         session.scalars(
             select(Posting)
-            .where(Posting.duplicate_of_id == row.id, Posting.status == "open")
+            .where(Posting.duplicate_of_id == row.id, Posting.status == PostingStatus.OPEN)
             .order_by(Posting.id)
         )
     )
