@@ -29,6 +29,7 @@ from typing import Any
 
 from config.schema import Config, SourceConfig
 from pipeline.models import utcnow
+from pipeline.states import RunStatus
 from pipeline.store import BUSY
 
 DONE_PREFIX = "ROLEWATCH-DONE "
@@ -181,7 +182,7 @@ def _last_line(lines: queue.Queue[str | None]) -> str | None:
 def _parse_line(line: str) -> CrawlOutcome | None:
     if line.startswith(DONE_PREFIX):
         report = json.loads(line[len(DONE_PREFIX) :])
-        return CrawlOutcome(report["source"], report["status"] == "complete", report)
+        return CrawlOutcome(report["source"], report["status"] == RunStatus.COMPLETE, report)
     if line.startswith(FAILED_PREFIX):
         failure = json.loads(line[len(FAILED_PREFIX) :])
         return CrawlOutcome(failure["source"], False, {}, failure["reason"])

@@ -28,6 +28,7 @@ from pipeline.db import make_engine, session_factory
 from pipeline.ingest import Ingest
 from pipeline.models import utcnow
 from pipeline.recovery import fail_unfinished_crawls
+from pipeline.states import RunStatus
 from pipeline.store import BUSY, SourceBusy, begin_crawl
 from rolewatch.crawling import DEFAULT_KILL_GRACE, KILL_GRACE_ENV, CrawlOutcome, OutcomeListener
 
@@ -122,4 +123,4 @@ def _settle_overdue(fleet: Fleet, ingest: Ingest, run_id: int, source: SourceCon
 def _outcome(source: SourceConfig, published: dict[str, Any]) -> CrawlOutcome:
     if "error" in published:
         return CrawlOutcome(source.name, False, {}, str(published["error"]))
-    return CrawlOutcome(source.name, published["status"] == "complete", published)
+    return CrawlOutcome(source.name, published["status"] == RunStatus.COMPLETE, published)
