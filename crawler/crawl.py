@@ -47,6 +47,9 @@ BUDGET_CHECK_SECONDS = 0.5
 # than waiting behind thousands of others.
 ACTIVE_SOURCES_PER_REQUEST = 2
 START_POLL_SECONDS = 0.05
+# Sources begun in one transaction at most: few statements for many boards, and a source's
+# budget starts soon after its batch is begun.
+BEGIN_BATCH = 50
 
 
 class CrawlListener(Protocol):
@@ -104,26 +107,46 @@ class BoardsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Scrapy reads start() as fast as it yields, so sources are begun only while fewer than
         # `max_active` are in flight (fetching, or waiting to be normalized): a source's budget
-        # starts when it is begun, and memory is bounded by the sources in flight.
-        for source in self.sources:
-            while len(self.active) + len(self._normalizing) >= self.max_active:
+        # starts when it is begun, and memory is bounded by the sources in flight. They are
+        # begun in batches (one transaction each) as room frees up.
+        sources = list(self.sources)
+        begun = 0
+        while begun < len(sources):
+            while (room := self.max_active - len(self.active) - len(self._normalizing)) <= 0:
                 await sleep(START_POLL_SECONDS)
-            for request in self._begin(source):
+            batch = sources[begun : begun + min(room, BEGIN_BATCH)]
+            begun += len(batch)
+            for request in self._begin(batch):
                 yield request
 
     # -- a source's life: begin, track its requests, finish --------------------------------
 
-    def _begin(self, source: SourceConfig) -> list[scrapy.Request]:
-        try:
-            board = board_for(source)
-            ingest = self.ingest.begin(source)
-        except Exception as error:  # e.g. the database refusing: this source fails, others go on
-            log.exception("%s: cannot start its crawl", source.name)
-            self.finished.add(source.name)
-            # A database error says what the database said, not the statement it refused.
-            said = getattr(error, "orig", None) or error
-            self.listener.source_failed(source.name, f"cannot start the crawl: {said}")
-            return []
+    def _begin(self, sources: list[SourceConfig]) -> list[scrapy.Request]:
+        boards: dict[str, Board] = {}
+        for source in sources:
+            try:
+                boards[source.name] = board_for(source)
+            except Exception as error:
+                self._cannot_begin(source, error)
+        ingests = self.ingest.begin_many([source for source in sources if source.name in boards])
+        requests = []
+        for name, board in boards.items():
+            ingest = ingests[name]
+            if isinstance(ingest, Exception):  # e.g. the database refusing: others go on
+                self._cannot_begin(board.source, ingest)
+            else:
+                requests += self._started(board, ingest)
+        return requests
+
+    def _cannot_begin(self, source: SourceConfig, error: Exception) -> None:
+        log.error("%s: cannot start its crawl", source.name, exc_info=error)
+        self.finished.add(source.name)
+        # A database error says what the database said, not the statement it refused.
+        said = getattr(error, "orig", None) or error
+        self.listener.source_failed(source.name, f"cannot start the crawl: {said}")
+
+    def _started(self, board: Board, ingest: SourceIngest) -> list[scrapy.Request]:
+        source = board.source
         board.known_listing = ingest.known_listing
         now = time.monotonic()
         budget = source.timeout.total_seconds()

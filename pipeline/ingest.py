@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +30,9 @@ from pipeline.states import PostingStatus
 from pipeline.store import (
     CrawlVerdict,
     EventHook,
+    SourceBusy,
     begin_crawl_in,
+    begin_crawls_in,
     finish_crawl,
     listing_only_hash,
     no_hook,
@@ -89,6 +91,37 @@ class Ingest:
         """Open a crawl run (visible as `running` until finished) and read what is stored."""
         with self.sessions.begin() as session:
             return self._source_ingest(session, source, begin_crawl_in(session, source))
+
+    def begin_many(self, sources: Sequence[SourceConfig]) -> dict[str, SourceIngest | Exception]:
+        """`begin` for each source, in one transaction of a few statements for all of them: a
+        crawl of thousands of boards begins them in batches. Each source's outcome by name: its
+        ingest, or why it could not begin (SourceBusy, or the database's refusal, found by
+        beginning each source on its own once the batch is refused)."""
+        if not sources:
+            return {}
+        try:
+            with self.sessions.begin() as session:
+                runs = begin_crawls_in(session, sources)
+                stored = _stored_hashes_of(session, [source.name for source in sources])
+                begun: dict[str, SourceIngest | Exception] = {}
+                for source in sources:
+                    run = runs[source.name]
+                    if isinstance(run, SourceBusy):
+                        begun[source.name] = run
+                    else:
+                        hashes, listing = stored.get(source.name, ({}, None))
+                        begun[source.name] = SourceIngest(self, source, run, hashes, listing)
+                return begun
+        except Exception:
+            if len(sources) == 1:
+                raise
+        outcomes: dict[str, SourceIngest | Exception] = {}
+        for source in sources:
+            try:
+                outcomes[source.name] = self.begin(source)
+            except Exception as error:  # the source that the database refuses fails alone
+                outcomes[source.name] = error
+        return outcomes
 
     def resume(self, source: SourceConfig, run_id: int) -> SourceIngest:
         """A crawl run opened elsewhere (by the scheduler of a fleet of workers), to be stored here."""
@@ -280,6 +313,24 @@ def _link_path(path: str) -> str:
     if not path.startswith("/") or path == "/":
         return ""
     return urlsplit(canonical_url("http://host" + path) or "").path
+
+
+def _stored_hashes_of(session: Session, names: Sequence[str]) -> dict[str, tuple[Stored, str | None]]:
+    """Per source name: its postings' raw hashes, and its last clean listing's digest."""
+    found: dict[str, tuple[Stored, str | None]] = {
+        name: ({}, listing)
+        for name, listing in session.execute(
+            select(Source.name, Source.listing_hash).where(Source.name.in_(names))
+        )
+    }
+    rows = session.execute(
+        select(Source.name, PostingRow.external_id, PostingRow.id, PostingRow.raw_hash, PostingRow.status)
+        .join(Source, Source.id == PostingRow.source_id)
+        .where(Source.name.in_(names))
+    )
+    for name, external_id, row_id, digest, status in rows:
+        found[name][0][external_id] = (row_id, digest, status)
+    return found
 
 
 def _stored_hashes(session: Session, source_name: str) -> Stored:

@@ -95,16 +95,31 @@ class CrawlVerdict:
 
 
 def ensure_source(session: Session, source: SourceConfig, lock: bool = False) -> Source:
-    """The source's row, created when new: two processes starting on one new source create it
-    once (INSERT … ON CONFLICT DO NOTHING). `lock`: held (FOR UPDATE) until the transaction ends."""
+    """The source's row, created when new (see `ensure_sources`)."""
+    return ensure_sources(session, [source], lock)[source.name]
+
+
+def ensure_sources(
+    session: Session, sources: Sequence[SourceConfig], lock: bool = False
+) -> dict[str, Source]:
+    """The sources' rows by name, created when new: two processes starting on one new source
+    create it once (INSERT … ON CONFLICT DO NOTHING). `lock`: held (FOR UPDATE) until the
+    transaction ends. Rows are written and locked in name order, so two processes beginning
+    overlapping sets of sources never wait on each other in a circle."""
+    ordered = sorted({source.name: source for source in sources}.values(), key=lambda source: source.name)
+    if not ordered:
+        return {}
     insert_source = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    new_row = insert_source(Source).values(name=source.name, type=source.type)
-    session.execute(new_row.on_conflict_do_nothing(index_elements=["name"]))
-    query = select(Source).where(Source.name == source.name)
-    row = session.scalars(query.with_for_update() if lock else query).one()
-    if row.type != source.type:
-        row.type = source.type
-    return row
+    new_rows = insert_source(Source).values(
+        [{"name": source.name, "type": source.type} for source in ordered]
+    )
+    session.execute(new_rows.on_conflict_do_nothing(index_elements=["name"]))
+    query = select(Source).where(Source.name.in_([source.name for source in ordered])).order_by(Source.name)
+    rows = {row.name: row for row in session.scalars(query.with_for_update() if lock else query)}
+    for source in ordered:
+        if rows[source.name].type != source.type:
+            rows[source.name].type = source.type
+    return rows
 
 
 class SourceBusy(Exception):
@@ -120,26 +135,46 @@ def begin_crawl(sessions: sessionmaker[Session], source: SourceConfig) -> int:
 
 
 def begin_crawl_in(session: Session, source: SourceConfig) -> int:
-    """Open a crawl run in the caller's transaction. A run still "running" whose process is gone
-    (or past its budget) is failed; one whose process still crawls raises SourceBusy, so two
-    crawls of one source never store it at once."""
-    row = ensure_source(session, source, lock=True)  # serializes beginnings of one source
+    """Open a crawl run in the caller's transaction (see `begin_crawls_in`); raises SourceBusy."""
+    begun = begin_crawls_in(session, [source])[source.name]
+    if isinstance(begun, SourceBusy):
+        raise begun
+    return begun
+
+
+def begin_crawls_in(session: Session, sources: Sequence[SourceConfig]) -> dict[str, int | SourceBusy]:
+    """Open a crawl run for each source in the caller's transaction, with a few statements for
+    all of them: source name -> its run's id, or SourceBusy when a process that is still there
+    crawls it, so two crawls of one source never store it at once. A run still "running" whose
+    process is gone (or past its budget) is failed."""
+    rows = ensure_sources(session, sources, lock=True)  # serializes beginnings of one source
+    by_id = {rows[source.name].id: source for source in sources}
     now = utcnow()
-    stale_before = now - source.timeout - BUSY_GRACE
-    for run_id, owner, started in session.execute(
-        select(CrawlRun.id, CrawlRun.owner, CrawlRun.started_at).where(
-            CrawlRun.source_id == row.id, CrawlRun.status == RunStatus.RUNNING
+    begun: dict[str, int | SourceBusy] = {}
+    for run_id, source_id, owner, started in session.execute(
+        select(CrawlRun.id, CrawlRun.source_id, CrawlRun.owner, CrawlRun.started_at).where(
+            CrawlRun.source_id.in_(by_id), CrawlRun.status == RunStatus.RUNNING
         )
     ):
-        if crawling_elsewhere(owner) and started > stale_before:
-            raise SourceBusy(f"{source.name}: {BUSY} by {owner} (crawl run {run_id})")
+        source = by_id[source_id]
+        if crawling_elsewhere(owner) and started > now - source.timeout - BUSY_GRACE:
+            begun[source.name] = SourceBusy(f"{source.name}: {BUSY} by {owner} (crawl run {run_id})")
+    free = [source_id for source_id, source in by_id.items() if source.name not in begun]
+    if not free:
+        return begun
     session.execute(
         update(CrawlRun)
-        .where(CrawlRun.source_id == row.id, CrawlRun.status == RunStatus.RUNNING)
+        .where(CrawlRun.source_id.in_(free), CrawlRun.status == RunStatus.RUNNING)
         .values(status=RunStatus.FAILED, finished_at=now, problems="crawl process ended without finishing")
     )
-    values = {"source_id": row.id, "owner": this_process()}
-    return session.execute(insert(CrawlRun).returning(CrawlRun.id), values).scalar_one()
+    owner = this_process()
+    opened = session.execute(
+        insert(CrawlRun).returning(CrawlRun.source_id, CrawlRun.id),
+        [{"source_id": source_id, "owner": owner} for source_id in free],
+    )
+    for source_id, run_id in opened:
+        begun[by_id[source_id].name] = run_id
+    return begun
 
 
 # A run older than its source's budget plus this is no longer crawled by anyone.

@@ -7,15 +7,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import SourceConfig
 from crawler.extract.greenhouse import extract_greenhouse
 from pipeline.db import open_database, session_factory
-from pipeline.ingest import Ingest
+from pipeline.ingest import Ingest, SourceIngest
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion
-from pipeline.store import CrawlVerdict, begin_crawl
+from pipeline.process import this_process
+from pipeline.store import CrawlVerdict, SourceBusy, begin_crawl
 from tests.conftest import real_payload
 
 SOURCE = SourceConfig(name="stripe", type="greenhouse", board="stripe", close_after_missing=1)
@@ -279,3 +280,43 @@ def test_long_page_ids_and_urls_are_stored_on_every_database(sessions: sessionma
     assert (run.status, run.new) == ("complete", 1)
     with sessions() as session:
         assert session.scalars(select(Posting.external_id)).one() == long_url
+
+
+def test_sources_begun_together_each_get_their_run_or_say_why_not(sessions: sessionmaker[Session]) -> None:
+    """One transaction begins them all; a source another process crawls is busy, and one the
+    database refuses fails alone (the batch is begun again source by source)."""
+    names = ("a", "busy", "refused", "c")
+    a, busy, refused, c = (SourceConfig(name=name, type="greenhouse", board=name) for name in names)
+    begin_crawl(sessions, busy)
+    with sessions.begin() as session:
+        session.execute(update(CrawlRun).values(owner="another-machine:42"))  # still crawling it
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON sources WHEN NEW.name = 'refused'"
+                    " BEGIN SELECT RAISE(ABORT, 'no such source here'); END"
+                )
+            )
+        else:
+            session.execute(text("ALTER TABLE sources ADD CONSTRAINT refuse CHECK (name <> 'refused')"))
+    try:
+        begun = Ingest(sessions).begin_many([a, busy, refused, c])
+    finally:
+        with sessions.begin() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                session.execute(text("DROP TRIGGER refuse"))
+            else:
+                session.execute(text("ALTER TABLE sources DROP CONSTRAINT refuse"))
+
+    assert isinstance(begun["busy"], SourceBusy) and "already being crawled" in str(begun["busy"])
+    assert isinstance(begun["refused"], Exception) and not isinstance(begun["refused"], SourceIngest)
+    opened = {name: ingest.run_id for name, ingest in begun.items() if isinstance(ingest, SourceIngest)}
+    assert set(opened) == {"a", "c"}
+    with sessions() as session:
+        runs = session.execute(
+            select(CrawlRun.id, CrawlRun.status, CrawlRun.owner).order_by(CrawlRun.id)
+        ).all()
+    assert [(status, owner) for _, status, owner in runs] == [("running", "another-machine:42")] + [
+        ("running", this_process())
+    ] * 2
+    assert sorted(opened.values()) == [run_id for run_id, _, _ in runs[1:]]
