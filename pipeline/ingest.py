@@ -112,9 +112,9 @@ class Ingest:
                         hashes, listing = stored.get(source.name, ({}, None))
                         begun[source.name] = SourceIngest(self, source, run, hashes, listing)
                 return begun
-        except Exception:
+        except Exception as error:
             if len(sources) == 1:
-                raise
+                return {sources[0].name: error}
         outcomes: dict[str, SourceIngest | Exception] = {}
         for source in sources:
             try:

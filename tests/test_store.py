@@ -301,6 +301,7 @@ def test_sources_begun_together_each_get_their_run_or_say_why_not(sessions: sess
             session.execute(text("ALTER TABLE sources ADD CONSTRAINT refuse CHECK (name <> 'refused')"))
     try:
         begun = Ingest(sessions).begin_many([a, busy, refused, c])
+        alone = Ingest(sessions).begin_many([refused])  # a batch of one says why, too
     finally:
         with sessions.begin() as session:
             if session.get_bind().dialect.name == "sqlite":
@@ -310,6 +311,7 @@ def test_sources_begun_together_each_get_their_run_or_say_why_not(sessions: sess
 
     assert isinstance(begun["busy"], SourceBusy) and "already being crawled" in str(begun["busy"])
     assert isinstance(begun["refused"], Exception) and not isinstance(begun["refused"], SourceIngest)
+    assert isinstance(alone["refused"], Exception) and not isinstance(alone["refused"], SourceIngest)
     opened = {name: ingest.run_id for name, ingest in begun.items() if isinstance(ingest, SourceIngest)}
     assert set(opened) == {"a", "c"}
     with sessions() as session:
