@@ -280,7 +280,10 @@ def _store_batch(
             diff = field_diff(_material_of(previous), material)
             if filling_in:
                 diff = _listed_changes(previous, diff)
-                if (announced := _announcement_of(session, row, previous)) is not None:
+                # A closed one is reopened, below: that event tells of it in full.
+                if row.status == PostingStatus.OPEN and (
+                    announced := _announcement_of(session, row, previous)
+                ):
                     announced.version = version
                     refilled.append(announced)
         if row.status == PostingStatus.CLOSED:

@@ -576,3 +576,43 @@ recipients:
     job = [kind for kind, external_id, _ in told["all@example.com"] if external_id == "built-0000"]
     assert job == ["new"]
     assert len(told["all@example.com"]) == 3
+
+
+def test_a_closed_job_filled_in_by_its_detail_is_told_of_once_as_reopened_and_a_gone_one_is_not_stored(
+    board_server: BoardServer, make_config: Callable[..., Config], database_url: str
+) -> None:
+    jobs = _board_jobs(3)
+    _serve_board(board_server, jobs)
+    path, gone = jobs[0]["externalPath"], jobs[2]["externalPath"]
+    board_server.set(CXS + path, Reply(b"oops", status=500, content_type="text/plain"))
+    board_server.set(CXS + gone, Reply(b"not found", status=404, content_type="text/plain"))
+    config = make_config(
+        f"""
+database: "{database_url}"
+sources:
+  - name: nvidia
+    type: workday
+    board: nvidia/NVIDIAExternalCareerSite
+    api_base: {board_server.url}
+    close_after_missing: 1
+watches: [{{name: text, any: ["built description"]}}]
+recipients: [{{email: reader@example.com, watches: [text], backfill: full}}]
+"""
+    )
+    open_database(database_url).dispose()
+
+    first = crawl_source(config, "nvidia").result
+    assert first["status"] == "incomplete" and first["new"] == 2  # the gone job is not stored
+    assert any(f"{gone} failed: HTTP 404" in problem for problem in first["problems"])
+    assert set(_rows(database_url)) == {path, "built-0001"}
+
+    _serve_board(board_server, jobs[1:2])  # job 0 taken down, job 2 gone for good
+    board_server.set(CXS + jobs[1]["externalPath"], json.dumps(built_detail(jobs[1], 1)))
+    second = crawl_source(config, "nvidia").result
+    assert (second["status"], second["closed"]) == ("complete", 1), json.dumps(second)
+
+    _serve_board(board_server, jobs[:2])  # job 0 back, with its detail
+    third = crawl_source(config, "nvidia").result
+    assert (third["new"], third["reopened"]) == (0, 1)
+    told = [(kind, external_id) for kind, external_id, _ in _told(database_url)["reader@example.com"]]
+    assert sorted(told) == [("new", "built-0001"), ("reopened", "built-0000")]

@@ -21,6 +21,10 @@ def failure_reason(failure: Failure) -> str:
     return failure.getErrorMessage() or type(error).__name__
 
 
+# A detail answering so says the job is gone, whatever the listing read a moment earlier said.
+GONE = (404, 410)
+
+
 class DetailBoard(Board):
     """A posting whose detail cannot be fetched is not silently dropped: it is a problem, so
     the crawl is incomplete and nothing is closed because of the gap. What the listing gave
@@ -35,6 +39,8 @@ class DetailBoard(Board):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         self.record_problem(f"posting {url} failed: {failure_reason(failure)}")
+        if isinstance(failure.value, HttpError) and failure.value.response.status in GONE:
+            return  # the job was taken down since the listing was read: nothing to store
         listed = request.cb_kwargs.get("listed") if request is not None else None
         raw = self.from_listing(listed) if listed is not None else None
         if raw is not None:
