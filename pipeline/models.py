@@ -43,6 +43,8 @@ def state(kind: type[StrEnum], length: int) -> Enum:
         create_constraint=False,
         length=length,
         values_callable=lambda members: [member.value for member in members],
+        # A value no member has is refused when written, not found when every read fails.
+        validate_strings=True,
     )
 
 
