@@ -108,11 +108,13 @@ class BoardsSpider(scrapy.Spider):
         # Scrapy reads start() as fast as it yields, so sources are begun only while fewer than
         # `max_active` are in flight (fetching, or waiting to be normalized): a source's budget
         # starts when it is begun, and memory is bounded by the sources in flight. They are
-        # begun in batches (one transaction each) as room frees up.
+        # begun in batches (one transaction each) once room for an eighth of them has freed up:
+        # sources end one at a time, and a batch of one each time would save nothing.
         sources = list(self.sources)
         begun = 0
         while begun < len(sources):
-            while (room := self.max_active - len(self.active) - len(self._normalizing)) <= 0:
+            least = min(len(sources) - begun, max(1, self.max_active // 8))
+            while (room := self.max_active - len(self.active) - len(self._normalizing)) < least:
                 await sleep(START_POLL_SECONDS)
             batch = sources[begun : begun + min(room, BEGIN_BATCH)]
             begun += len(batch)
