@@ -1,9 +1,10 @@
-"""`python -m bench [preset|matching|ingest|render|crawl] [options]`: every benchmark by default.
+"""`python -m bench [preset|matching|ingest|begin|render|crawl] [options]`: every benchmark by default.
 
 - preset: precision and recall of the `infrastructure` preset on the hand-labelled real
   postings (tests/preset_quality.py);
 - matching: 100,000 postings x 100 rules (bench/matching.py), and the explaining path;
 - ingest: the recorded Stripe board stored in-process, first crawl and unchanged recrawl;
+- begin: crawl runs opened for 2,000 sources, one at a time and in batches (bench/begin.py);
 - render: one digest of 10,000 events (bench/digest_render.py);
 - crawl: rolewatch against the floor on a farm of Greenhouse boards (bench/crawl.py), at
   200, 2,000 and 20,000 boards unless `--boards` says otherwise;
@@ -17,13 +18,14 @@ from __future__ import annotations
 import argparse
 import resource
 
+from bench.begin import bench_begin
 from bench.crawl import SIZES, Limits, bench_crawl
 from bench.digest_render import bench_digest_render
 from bench.machine import describe
 from bench.matching import bench_ingest, bench_matching
 from bench.workers import bench_workers
 
-STEPS = ("preset", "matching", "ingest", "render", "crawl")
+STEPS = ("preset", "matching", "ingest", "begin", "render", "crawl")
 NAMED_ONLY = ("workers",)
 
 
@@ -68,6 +70,8 @@ def main() -> None:
         bench_matching(args.postings)
     if "ingest" in steps:
         bench_ingest()
+    if "begin" in steps:
+        bench_begin()
     if "render" in steps:
         bench_digest_render(args.events)
     if set(steps) - {"crawl", "workers"}:
