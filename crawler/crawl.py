@@ -31,7 +31,7 @@ from config.schema import SourceConfig, format_duration
 from crawler.boards.base import Board
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
-from pipeline.ingest import CrawlReport, Ingest, Normalized, Sorted, SourceIngest, normalize_all
+from pipeline.ingest import BEGIN_BATCH, CrawlReport, Ingest, Normalized, Sorted, SourceIngest, normalize_all
 from pipeline.raw import RawPosting
 from pipeline.store import CrawlVerdict
 
@@ -47,9 +47,6 @@ BUDGET_CHECK_SECONDS = 0.5
 # than waiting behind thousands of others.
 ACTIVE_SOURCES_PER_REQUEST = 2
 START_POLL_SECONDS = 0.05
-# Sources begun in one transaction at most: few statements for many boards, and a source's
-# budget starts soon after its batch is begun.
-BEGIN_BATCH = 50
 
 
 class CrawlListener(Protocol):

@@ -39,6 +39,10 @@ from pipeline.store import (
     store_postings,
 )
 
+# Sources begun in one transaction at most: few statements for many boards, and a source's
+# budget starts soon after its batch is begun.
+BEGIN_BATCH = 50
+
 Stored = dict[str, tuple[int, str | None, str]]  # external id -> (row id, raw hash, status)
 
 # Part of every raw hash and listing digest: bump it when extraction or normalization changes
@@ -92,17 +96,21 @@ class Ingest:
         with self.sessions.begin() as session:
             return self._source_ingest(session, source, begin_crawl_in(session, source))
 
-    def begin_many(self, sources: Sequence[SourceConfig]) -> dict[str, SourceIngest | Exception]:
+    def begin_many(
+        self, sources: Sequence[SourceConfig], read_stored: bool = True
+    ) -> dict[str, SourceIngest | Exception]:
         """`begin` for each source, in one transaction of a few statements for all of them: a
         crawl of thousands of boards begins them in batches. Each source's outcome by name: its
         ingest, or why it could not begin (SourceBusy, or the database's refusal, found by
-        beginning each source on its own once the batch is refused)."""
+        beginning each source on its own once the batch is refused). Without `read_stored`,
+        what is stored is not read: for a crawl stored elsewhere (`resume`)."""
         if not sources:
             return {}
         try:
             with self.sessions.begin() as session:
                 runs = begin_crawls_in(session, sources)
-                stored = _stored_hashes_of(session, [source.name for source in sources])
+                names = [source.name for source in sources]
+                stored = _stored_hashes_of(session, names) if read_stored else {}
                 begun: dict[str, SourceIngest | Exception] = {}
                 for source in sources:
                     run = runs[source.name]

@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scrapy.settings.default_settings import URLLENGTH_LIMIT
@@ -25,11 +25,11 @@ from crawler.fleet import WORKER_LEASE_SECONDS, WORKERS_KEY, Fleet, budget_cut, 
 from crawler.settings import DOWNLOAD_TIMEOUT
 from notifier.outbox import outbox_hook
 from pipeline.db import make_engine, session_factory
-from pipeline.ingest import Ingest
+from pipeline.ingest import BEGIN_BATCH, Ingest
 from pipeline.models import utcnow
 from pipeline.recovery import fail_unfinished_crawls
 from pipeline.states import RunStatus
-from pipeline.store import BUSY, SourceBusy, begin_crawl
+from pipeline.store import BUSY, SourceBusy
 from rolewatch.crawling import DEFAULT_KILL_GRACE, KILL_GRACE_ENV, CrawlOutcome, OutcomeListener
 
 log = logging.getLogger(__name__)
@@ -73,20 +73,17 @@ def crawl_through_queue(
             live = sum(1 for last in fleet.workers().values() if last > time.time() - WORKER_LEASE_SECONDS)
             room = SOURCES_PER_REQUEST * config.crawl.concurrency * max(1, live) - len(active)
             while waiting and room > 0:
-                source = waiting.popleft()
-                try:
-                    run_id = begin_crawl(sessions, source)
-                except SourceBusy as busy_source:
-                    record(CrawlOutcome(source.name, False, {}, str(busy_source)))
-                    continue
-                try:
-                    start_source(fleet, source, run_id, URLLENGTH_LIMIT, DOWNLOAD_TIMEOUT)
-                except Exception as error:  # this source fails; the others are queued
-                    log.exception("%s: cannot queue its crawl", source.name)
-                    record(CrawlOutcome(source.name, False, {}, f"cannot queue the crawl: {error}"))
-                    continue
-                active[run_id] = source
-                room -= 1
+                # Begun together; a source that is busy or that the database refuses fails alone.
+                batch = [waiting.popleft() for _ in range(min(room, len(waiting), BEGIN_BATCH))]
+                for name, begun in ingest.begin_many(batch, read_stored=False).items():
+                    if isinstance(begun, SourceBusy):
+                        record(CrawlOutcome(name, False, {}, str(begun)))
+                    elif isinstance(begun, Exception):
+                        said = getattr(begun, "orig", None) or begun
+                        record(CrawlOutcome(name, False, {}, f"cannot start the crawl: {said}"))
+                    elif _queued(fleet, begun.source, begun.run_id, record):
+                        active[begun.run_id] = begun.source
+                        room -= 1
             for run_id, published in fleet.outcomes(list(active)).items():
                 record(_outcome(active.pop(run_id), published))
             for run_id in fleet.overdue(time.time() - grace):
@@ -118,6 +115,16 @@ def _settle_overdue(fleet: Fleet, ingest: Ingest, run_id: int, source: SourceCon
             finish_source(fleet, ingest, state)
         except Exception:
             log.exception("%s: storing the crawl failed", source.name)
+
+
+def _queued(fleet: Fleet, source: SourceConfig, run_id: int, record: Callable[[CrawlOutcome], None]) -> bool:
+    try:
+        start_source(fleet, source, run_id, URLLENGTH_LIMIT, DOWNLOAD_TIMEOUT)
+    except Exception as error:  # this source fails; the others are queued
+        log.exception("%s: cannot queue its crawl", source.name)
+        record(CrawlOutcome(source.name, False, {}, f"cannot queue the crawl: {error}"))
+        return False
+    return True
 
 
 def _outcome(source: SourceConfig, published: dict[str, Any]) -> CrawlOutcome:
