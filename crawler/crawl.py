@@ -110,7 +110,7 @@ class BoardsSpider(scrapy.Spider):
         sources = list(self.sources)
         begun = 0
         while begun < len(sources):
-            least = min(len(sources) - begun, max(1, self.max_active // 8))
+            least = min(len(sources) - begun, BEGIN_BATCH, max(1, self.max_active // 8))
             while (room := self.max_active - len(self.active) - len(self._normalizing)) < least:
                 await sleep(START_POLL_SECONDS)
             batch = sources[begun : begun + min(room, BEGIN_BATCH)]
@@ -133,8 +133,12 @@ class BoardsSpider(scrapy.Spider):
             ingest = ingests[name]
             if isinstance(ingest, Exception):  # e.g. the database refusing: others go on
                 self._cannot_begin(board.source, ingest)
-            else:
+                continue
+            try:
                 requests += self._started(board, ingest)
+            except Exception as error:  # a board's first requests unusable: the others go on
+                self.active.pop(name, None)
+                self._cannot_begin(board.source, error)
         return requests
 
     def _cannot_begin(self, source: SourceConfig, error: Exception) -> None:
