@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from config.schema import Config
 from notifier.mutes import Muted, muted
 from notifier.rules import RuleSet, event_wanted
+from pipeline.db import insert_ignoring
 from pipeline.models import OutboxItem, Posting, Source
 from pipeline.states import EventType, OutboxStatus, PostingStatus
 from pipeline.store import EventHook, EventRecord
@@ -66,13 +65,7 @@ def outbox_hook(config: Config) -> EventHook:
         if items:
             # An announcement given again (a job filled in from its listing) reaches only the
             # recipients it did not reach before: one outbox item per recipient and event.
-            dialect_insert = (
-                sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-            )
-            session.execute(
-                dialect_insert(OutboxItem).on_conflict_do_nothing(index_elements=["recipient", "event_id"]),
-                items,
-            )
+            session.execute(insert_ignoring(session, OutboxItem, ["recipient", "event_id"]), items)
 
     return enqueue
 

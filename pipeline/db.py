@@ -43,6 +43,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def insert_ignoring(session: Session, table: Any, keys: list[str]) -> Any:
+    """INSERT … ON CONFLICT (keys) DO NOTHING, in the dialect of the session's database (the
+    generic `insert` has no ON CONFLICT)."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect_insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

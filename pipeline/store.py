@@ -13,11 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import SourceConfig
+from pipeline.db import insert_ignoring
 from pipeline.diff import field_diff
 from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
@@ -109,11 +108,8 @@ def ensure_sources(
     ordered = sorted({source.name: source for source in sources}.values(), key=lambda source: source.name)
     if not ordered:
         return {}
-    insert_source = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    new_rows = insert_source(Source).values(
-        [{"name": source.name, "type": source.type} for source in ordered]
-    )
-    session.execute(new_rows.on_conflict_do_nothing(index_elements=["name"]))
+    new_rows = [{"name": source.name, "type": source.type} for source in ordered]
+    session.execute(insert_ignoring(session, Source, ["name"]).values(new_rows))
     query = select(Source).where(Source.name.in_([source.name for source in ordered])).order_by(Source.name)
     rows = {row.name: row for row in session.scalars(query.with_for_update() if lock else query)}
     for source in ordered:
