@@ -138,8 +138,8 @@ class Ingest:
 
     def _source_ingest(self, session: Session, source: SourceConfig, run_id: int) -> SourceIngest:
         """What is stored for the source: its postings' raw hashes and its last clean listing."""
-        known_listing = session.scalar(select(Source.listing_hash).where(Source.name == source.name))
-        return SourceIngest(self, source, run_id, _stored_hashes(session, source.name), known_listing)
+        hashes, known_listing = _stored_hashes_of(session, [source.name]).get(source.name, ({}, None))
+        return SourceIngest(self, source, run_id, hashes, known_listing)
 
 
 class SourceIngest:
@@ -339,12 +339,3 @@ def _stored_hashes_of(session: Session, names: Sequence[str]) -> dict[str, tuple
     for name, external_id, row_id, digest, status in rows:
         found[name][0][external_id] = (row_id, digest, status)
     return found
-
-
-def _stored_hashes(session: Session, source_name: str) -> Stored:
-    rows = session.execute(
-        select(PostingRow.external_id, PostingRow.id, PostingRow.raw_hash, PostingRow.status)
-        .join(Source, Source.id == PostingRow.source_id)
-        .where(Source.name == source_name)
-    )
-    return {external_id: (row_id, digest, status) for external_id, row_id, digest, status in rows}
