@@ -254,7 +254,10 @@ def _serve_board(
         server.set(CXS + job["externalPath"], json.dumps(built_detail(job, number)))
 
 
-def _config(make_config: Callable[..., Config], url: str, database_url: str) -> Config:
+def _config(
+    make_config: Callable[..., Config], url: str, database_url: str, source: str = "", rest: str = ""
+) -> Config:
+    """The NVIDIA board at `url`; `source`: more settings of the source, `rest`: more sections."""
     return make_config(
         f"""
 database: "{database_url}"
@@ -263,7 +266,7 @@ sources:
     type: workday
     board: nvidia/NVIDIAExternalCareerSite
     api_base: {url}
-"""
+{source}{rest}"""
     )
 
 
@@ -547,18 +550,17 @@ def test_a_job_stored_from_its_listing_is_told_of_in_full_once_its_detail_comes(
     _serve_board(board_server, jobs)
     path = jobs[0]["externalPath"]
     board_server.set(CXS + path, Reply(b"oops", status=500, content_type="text/plain"))
-    config = make_config(
-        f"""
-database: "{database_url}"
-sources:
-  - {{name: nvidia, type: workday, board: nvidia/NVIDIAExternalCareerSite, api_base: {board_server.url}}}
-watches:
-  - {{name: text, any: ["built description"]}}
-  - {{name: everything}}
+    config = _config(
+        make_config,
+        board_server.url,
+        database_url,
+        rest="""watches:
+  - {name: text, any: ["built description"]}
+  - {name: everything}
 recipients:
-  - {{email: reader@example.com, watches: [text], backfill: full}}
-  - {{email: all@example.com, watches: [everything], backfill: full}}
-"""
+  - {email: reader@example.com, watches: [text], backfill: full}
+  - {email: all@example.com, watches: [everything], backfill: full}
+""",
     )
     open_database(database_url).dispose()
 
@@ -586,18 +588,14 @@ def test_a_closed_job_filled_in_by_its_detail_is_told_of_once_as_reopened_and_a_
     path, gone = jobs[0]["externalPath"], jobs[2]["externalPath"]
     board_server.set(CXS + path, Reply(b"oops", status=500, content_type="text/plain"))
     board_server.set(CXS + gone, Reply(b"not found", status=404, content_type="text/plain"))
-    config = make_config(
-        f"""
-database: "{database_url}"
-sources:
-  - name: nvidia
-    type: workday
-    board: nvidia/NVIDIAExternalCareerSite
-    api_base: {board_server.url}
-    close_after_missing: 1
-watches: [{{name: text, any: ["built description"]}}]
-recipients: [{{email: reader@example.com, watches: [text], backfill: full}}]
-"""
+    config = _config(
+        make_config,
+        board_server.url,
+        database_url,
+        source="    close_after_missing: 1\n",
+        rest="""watches: [{name: text, any: ["built description"]}]
+recipients: [{email: reader@example.com, watches: [text], backfill: full}]
+""",
     )
     open_database(database_url).dispose()
 
