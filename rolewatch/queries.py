@@ -21,11 +21,18 @@ class NotFound(Exception):
     """Raised when a POSTING argument names nothing stored; the CLI prints it and exits 1."""
 
 
+# Posting ids are INTEGER columns: 32 bits on PostgreSQL, which refuses a larger number outright.
+MAX_POSTING_ID = 2**31 - 1
+
+
 def find_posting(session: Session, ref: str) -> Posting:
-    """A posting by its number (`42`) or as `source:external_id` (`stripe:6042172`)."""
-    if ref.isdigit():
-        posting = session.get(Posting, int(ref))
-    else:
+    """A posting by its number (`42`) or as `source:external_id` (`stripe:6042172`). A number is
+    ASCII digits only: int() would also read "²" or "١"."""
+    posting: Posting | None = None
+    if ref.isascii() and ref.isdigit():
+        number = _id_within_range(ref)
+        posting = session.get(Posting, number) if number is not None else None
+    elif _storable(ref):
         source, _, external_id = ref.partition(":")
         posting = session.scalar(
             select(Posting).join(Source).where(Source.name == source, Posting.external_id == external_id)
@@ -33,6 +40,25 @@ def find_posting(session: Session, ref: str) -> Posting:
     if posting is None:
         raise NotFound(f"no posting {ref!r} (give its number or source:id, see `rolewatch postings`)")
     return posting
+
+
+def _id_within_range(digits: str) -> int | None:
+    """ASCII `digits` as an id, or None past what the id column holds (lengths are compared
+    first: int() refuses thousands of digits)."""
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(MAX_POSTING_ID)) or int(significant) > MAX_POSTING_ID:
+        return None
+    return int(significant)
+
+
+def _storable(text: str) -> bool:
+    """Whether a text column could hold `text`: no stored id has a NUL (PostgreSQL text cannot)
+    or a lone surrogate (no UTF-8), so such a reference names nothing instead of failing."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def posting_row(posting: Posting, record: PostingRecord, seen_at: datetime | None = None) -> dict[str, Any]:
