@@ -33,6 +33,7 @@ from bench.measure import ROLEWATCH, _high_water_kib
 
 POSTGRES = os.environ.get("ROLEWATCH_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 QUEUE = os.environ.get("ROLEWATCH_BENCH_QUEUE", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("ROLEWATCH_QUEUE_KEY", "bench-fleet-key-0123456789abcdef")
 WORKER_COUNTS = (1, 2, 4)
 
 

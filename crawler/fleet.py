@@ -21,9 +21,9 @@ source's crawl one crawl although its pages may be fetched by different workers:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import pickle
 import socket
 import threading
 import time
@@ -41,7 +41,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
-from scrapy.utils.request import RequestFingerprinter
+from scrapy.utils.request import RequestFingerprinter, request_from_dict
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -51,6 +51,7 @@ from crawler.boards.base import Board
 from crawler.crawl import CALLBACK, ERRBACK, board_outputs, routing_meta, url_too_long, verdict_of
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
+from crawler.sealing import MessageKind, RefusedMessage, Seal
 from pipeline.ingest import CrawlReport, Ingest
 from pipeline.raw import RawPosting
 
@@ -60,6 +61,9 @@ QUEUE_KEY = "rolewatch:requests"  # scrapy-redis's request queue (a sorted set)
 DUPEFILTER_KEY = "rolewatch:dupefilter"
 RUNS_KEY = "rolewatch:runs"  # sorted set: crawl run id -> when it is overdue (epoch seconds)
 WORKERS_KEY = "rolewatch:workers"  # hash: worker id -> when it last reported
+REFUSED_KEY = "rolewatch:refused"  # list: the latest messages refused for a bad seal, newest first
+REFUSED_COUNT_KEY = "rolewatch:refused:count"
+REFUSED_KEPT = 100
 # Request meta keys, besides those of the one-process crawl.
 RUN = "rolewatch_run"
 KEY = "rolewatch_key"  # the request's fingerprint when it was queued (kept across redirects)
@@ -92,7 +96,7 @@ def inflight_key(worker: str) -> str:
 
 @dataclass
 class SharedSource:
-    """One source's crawl as every worker sees it (pickled in Redis under its run)."""
+    """One source's crawl as every worker sees it (sealed in Redis under its run)."""
 
     run_id: int
     board: Board
@@ -113,13 +117,8 @@ class QueueView:
     queued: int  # requests waiting for a worker
     sources: list[dict[str, Any]]
     workers: list[dict[str, Any]]
-
-
-def encode_request(request: scrapy.Request) -> bytes:
-    """A request as scrapy-redis's queue stores it, routed to `FleetSpider`'s callbacks."""
-    data = request.replace(callback=None, errback=None).to_dict()
-    data["callback"], data["errback"] = "on_response", "on_error"
-    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    refused: int  # messages refused for a bad seal, ever
+    last_refused: list[dict[str, Any]]
 
 
 # Take the best request off the queue and list it as this worker's, in one step.
@@ -162,12 +161,31 @@ return '0'
 class Fleet:
     """The shared crawl's state in Redis, as workers and the scheduler read and write it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, seal: Seal | None = None) -> None:
+        self.seal = seal or Seal.from_environment()
         # Typed loosely: redis-py types every reply as "value or awaitable of it".
         self.redis: Any = redis.Redis.from_url(url)
         self._take = self.redis.register_script(_TAKE)
         self._requeue = self.redis.register_script(_REQUEUE)
         self._host_slot = self.redis.register_script(_HOST_SLOT)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def encode_request(self, request: scrapy.Request) -> bytes:
+        """A request as the queue stores it, routed to `FleetSpider`'s callbacks."""
+        data = request.replace(callback=None, errback=None).to_dict()
+        data["callback"], data["errback"] = "on_response", "on_error"
+        return self.seal.close(MessageKind.REQUEST, data)
+
+    def refused(self, where: str, error: RefusedMessage) -> None:
+        """Record a message refused for its seal: logged, counted and listed for `status`."""
+        log.warning("refused %s: %s", where, error)
+        entry = json.dumps({"at": time.time(), "where": where, "reason": str(error)})
+        pipe = self.redis.pipeline()
+        pipe.lpush(REFUSED_KEY, entry)
+        pipe.ltrim(REFUSED_KEY, 0, REFUSED_KEPT - 1)
+        pipe.incr(REFUSED_COUNT_KEY)
+        pipe.execute()
 
     # -- sources -----------------------------------------------------------------------------
 
@@ -188,10 +206,10 @@ class Fleet:
     def begin(self, state: SharedSource, requests: list[scrapy.Request]) -> None:
         """Publish a new source's crawl and queue its first requests."""
         pipe = self.redis.pipeline()
-        pipe.set(state_key(state.run_id), pickle.dumps(state))
+        pipe.set(state_key(state.run_id), self.seal.close(MessageKind.STATE, state))
         pipe.zadd(RUNS_KEY, {str(state.run_id): state.deadline})
         for request in requests:
-            pipe.zadd(QUEUE_KEY, {encode_request(request): -request.priority})
+            pipe.zadd(QUEUE_KEY, {self.encode_request(request): -request.priority})
         pipe.execute()
 
     @contextmanager
@@ -202,8 +220,16 @@ class Fleet:
             yield
 
     def load(self, run_id: int) -> SharedSource | None:
+        """The source's crawl state; None when it is gone or was refused (recorded)."""
         data = self.redis.get(state_key(run_id))
-        return pickle.loads(data) if data else None
+        if not data:
+            return None
+        try:
+            state = self.seal.open(MessageKind.STATE, data)
+        except RefusedMessage as error:
+            self.refused(state_key(run_id), error)
+            return None
+        return state if isinstance(state, SharedSource) else None
 
     def commit(
         self,
@@ -221,12 +247,12 @@ class Fleet:
         if last:
             state.finisher = worker
         pipe = self.redis.pipeline()
-        staged = {raw.external_id: pickle.dumps(raw) for raw in raws}
+        staged = {raw.external_id: self.seal.close(MessageKind.POSTING, raw) for raw in raws}
         if staged:
             pipe.hset(raws_key(state.run_id), mapping=staged)
         for request in follow:
-            pipe.zadd(QUEUE_KEY, {encode_request(request): -request.priority})
-        pipe.set(state_key(state.run_id), pickle.dumps(state))
+            pipe.zadd(QUEUE_KEY, {self.encode_request(request): -request.priority})
+        pipe.set(state_key(state.run_id), self.seal.close(MessageKind.STATE, state))
         if last:  # looked at again only if the finisher might have died meanwhile
             pipe.zadd(RUNS_KEY, {str(state.run_id): time.time() + WORKER_LEASE_SECONDS})
         if taken:
@@ -234,12 +260,15 @@ class Fleet:
         pipe.execute()
         return last
 
-    def claim(self, run_id: int, worker: str, cut: str) -> SharedSource | None:
-        """Become the finisher of an overdue source: one past its budget (finished with `cut`),
-        or one whose finisher stopped reporting. None when it is gone or its finisher is alive."""
+    def claim(self, run_id: int, worker: str) -> SharedSource | None:
+        """Become the finisher of an overdue source: one past its budget (finished as cut short),
+        or one whose finisher stopped reporting. None when it is gone or its finisher is alive;
+        a source whose state was refused ends failed here, since no one can finish it."""
         with self.locked(run_id):
             state = self.load(run_id)
             if state is None:
+                if self.exists(run_id):
+                    self.publish(run_id, {"error": "its crawl state in the queue was refused: bad seal"})
                 return None
             if state.finisher is not None:
                 if self.workers().get(state.finisher, 0.0) > time.time() - WORKER_LEASE_SECONDS:
@@ -249,22 +278,35 @@ class Fleet:
                     "%s: its finisher %s stopped; finishing it again", state.source.name, state.finisher
                 )
             else:
-                state.cut = cut
+                state.cut = budget_cut(state.source)
             state.finisher = worker
             pipe = self.redis.pipeline()
-            pipe.set(state_key(run_id), pickle.dumps(state))
+            pipe.set(state_key(run_id), self.seal.close(MessageKind.STATE, state))
             pipe.zadd(RUNS_KEY, {str(run_id): time.time() + WORKER_LEASE_SECONDS})
             pipe.execute()
             return state
 
-    def raws(self, run_id: int) -> list[RawPosting]:
-        return [pickle.loads(value) for value in self.redis.hvals(raws_key(run_id))]
+    def raws(self, run_id: int) -> tuple[list[RawPosting], int]:
+        """The postings staged for a source, and how many were refused (recorded)."""
+        raws, refused = [], 0
+        for value in self.redis.hvals(raws_key(run_id)):
+            try:
+                raw = self.seal.open(MessageKind.POSTING, value)
+            except RefusedMessage as error:
+                self.refused(raws_key(run_id), error)
+                refused += 1
+                continue
+            if isinstance(raw, RawPosting):
+                raws.append(raw)
+            else:
+                refused += 1
+        return raws, refused
 
     def publish(self, run_id: int, outcome: dict[str, Any]) -> None:
         """A source's outcome for the scheduler (a crawl report, or {"error": reason}); its
         state and staged postings go."""
         pipe = self.redis.pipeline()
-        pipe.set(outcome_key(run_id), pickle.dumps(outcome), ex=OUTCOME_TTL_SECONDS)
+        pipe.set(outcome_key(run_id), self.seal.close(MessageKind.OUTCOME, outcome), ex=OUTCOME_TTL_SECONDS)
         pipe.delete(state_key(run_id), raws_key(run_id))
         pipe.zrem(RUNS_KEY, str(run_id))
         pipe.execute()
@@ -273,7 +315,19 @@ class Fleet:
         if not run_ids:
             return {}
         values = self.redis.mget([outcome_key(run_id) for run_id in run_ids])
-        return {run_id: pickle.loads(v) for run_id, v in zip(run_ids, values, strict=True) if v}
+        outcomes = {}
+        for run_id, value in zip(run_ids, values, strict=True):
+            if value:
+                outcomes[run_id] = self._outcome(run_id, value)
+        return outcomes
+
+    def _outcome(self, run_id: int, value: bytes) -> dict[str, Any]:
+        try:
+            outcome = self.seal.open(MessageKind.OUTCOME, value)
+        except RefusedMessage as error:
+            self.refused(outcome_key(run_id), error)
+            return {"error": "its outcome in the queue was refused: bad seal"}
+        return outcome if isinstance(outcome, dict) else {"error": "its outcome in the queue is unreadable"}
 
     def overdue(self, now: float | None = None) -> list[int]:
         now = time.time() if now is None else now
@@ -347,6 +401,8 @@ class Fleet:
                 }
                 for worker, last in sorted(reported.items())
             ],
+            refused=int(self.redis.get(REFUSED_COUNT_KEY) or 0),
+            last_refused=[json.loads(entry) for entry in self.redis.lrange(REFUSED_KEY, 0, 9)],
         )
 
     # -- hosts -------------------------------------------------------------------------------
@@ -383,9 +439,12 @@ def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlRep
         "postings": board.postings,
         "seconds": round(time.time() - state.started, 3),
     }
+    raws, refused = fleet.raws(state.run_id)
+    if refused:  # what they held is unknown: the crawl is incomplete, so nothing is closed
+        board.record_problem(f"{refused} staged postings in the queue were refused: bad seal")
     verdict = verdict_of(board, state.cut, stats)
     source_ingest = ingest.resume(board.source, state.run_id)
-    for raw in fleet.raws(state.run_id):
+    for raw in raws:
         source_ingest.add(raw)
     if board.same_listing:
         source_ingest.same_listing()
@@ -401,15 +460,34 @@ def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlRep
 
 
 class FleetQueue(PriorityQueue):
-    """scrapy-redis's priority queue, with each request taken listed as the worker's own."""
+    """scrapy-redis's priority queue, with each request taken listed as the worker's own, and
+    every request sealed with the fleet's key (a request whose seal is wrong is dropped)."""
+
+    REFUSED_PER_POP = 100  # refused requests dropped in one pop before it gives the engine a turn
+
+    def _encode_request(self, request: scrapy.Request) -> bytes:
+        return self.spider.fleet.encode_request(request)
+
+    def _decode_request(self, encoded_request: bytes) -> scrapy.Request:
+        data = self.spider.fleet.seal.open(MessageKind.REQUEST, encoded_request)
+        return request_from_dict(data, spider=self.spider)
 
     def pop(self, timeout: int = 0) -> scrapy.Request | None:
         spider: FleetSpider = self.spider
-        token = uuid.uuid4().hex
-        data = spider.fleet.take(spider.worker, token)
-        if data is None:
-            return None
-        request: scrapy.Request = self._decode_request(data)
+        for _ in range(self.REFUSED_PER_POP):
+            token = uuid.uuid4().hex
+            data = spider.fleet.take(spider.worker, token)
+            if data is None:
+                return None
+            try:
+                return self._taken(self._decode_request(data), token)
+            except RefusedMessage as error:
+                spider.fleet.refused(QUEUE_KEY, error)
+                spider.fleet.redis.hdel(inflight_key(spider.worker), token)
+        return None
+
+    def _taken(self, request: scrapy.Request, token: str) -> scrapy.Request:
+        spider: FleetSpider = self.spider
         if TAKEN in request.meta:  # a retry or redirect that went back through the queue
             worker, earlier = request.meta[TAKEN]
             spider.fleet.redis.hdel(inflight_key(worker), earlier)
@@ -508,10 +586,7 @@ class FleetSpider(scrapy.Spider):
         try:
             self.fleet.requeue_silent_workers()
             for run_id in self.fleet.overdue():
-                state = self.fleet.load(run_id)
-                if state is not None and (
-                    claimed := self.fleet.claim(run_id, self.worker, budget_cut(state.source))
-                ):
+                if claimed := self.fleet.claim(run_id, self.worker):
                     self._finish(claimed)
         except redis.RedisError as error:  # Redis away for a moment: try again at the next tick
             log.warning("cannot reach the queue: %s", error)

@@ -13,6 +13,7 @@ import click
 
 from config.loader import ConfigError
 from config.schema import Config, shown_address
+from crawler.sealing import KEY_ENV, Seal
 from pipeline.states import MuteKind
 from rolewatch.cli_inspect import diff, events, history, postings, status
 from rolewatch.cli_serve import serve
@@ -76,6 +77,8 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
     from crawler.registry import listing_url
 
     config = load(config_path)
+    if config.queue:
+        Seal.from_environment()  # a queue cannot be used without its key: said here
     sources = [
         {
             "name": s.name,
@@ -101,7 +104,7 @@ def check(config_path: str, as_json: bool, explain_ref: str | None) -> None:
     click.echo(f"{config_path}: OK")
     click.echo(f"database: {redact_url(config.database)}")
     if config.queue:
-        click.echo(f"queue: {redact_url(config.queue)}")
+        click.echo(f"queue: {redact_url(config.queue)}, sealed with ${KEY_ENV}")
     click.echo(f"mail: {config.mail.transport}")
     for source, s in zip(config.sources, sources, strict=True):
         click.echo(f"source {s['name']} ({s['type']}): {s['url']}  {source.schedule}")

@@ -178,6 +178,10 @@ def print_queue(url: str, as_json: bool) -> None:
         print_rows(view.workers, ["worker", "last_report", "state", "in_flight"], False)
     else:
         click.echo("no worker has reported")
+    if view.refused:
+        click.echo()
+        click.echo(f"{view.refused} messages in the queue were refused for a bad seal; the latest:")
+        print_rows(view.last_refused, ["at", "where", "reason"], False)
 
 
 @click.command()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from config.loader import ConfigError, load_config
 from config.schema import Config
+from crawler.sealing import QueueKeyMissing
 from pipeline.db import SchemaNotCurrent
 from rolewatch.queries import NotFound
 
@@ -46,7 +47,7 @@ def friendly_errors(func: F) -> F:
         except OperationalError as error:
             click.echo(f"error: database: {error.orig}", err=True)
             sys.exit(EXIT_FAILURES)
-        except (NotFound, SchemaNotCurrent) as missing:
+        except (NotFound, SchemaNotCurrent, QueueKeyMissing) as missing:
             click.echo(f"error: {missing}", err=True)
             sys.exit(EXIT_FAILURES)
 

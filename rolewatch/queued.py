@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.settings.default_settings import URLLENGTH_LIMIT
 
 from config.schema import Config, SourceConfig
-from crawler.fleet import WORKER_LEASE_SECONDS, WORKERS_KEY, Fleet, budget_cut, finish_source, start_source
+from crawler.fleet import WORKER_LEASE_SECONDS, WORKERS_KEY, Fleet, finish_source, start_source
 from crawler.settings import DOWNLOAD_TIMEOUT
 from notifier.outbox import outbox_hook
 from pipeline.db import make_engine, session_factory
@@ -108,7 +108,7 @@ def crawl_through_queue(
 def _settle_overdue(fleet: Fleet, ingest: Ingest, run_id: int, source: SourceConfig, me: str) -> None:
     """No worker finished this source in its budget plus the grace (or its finisher stopped):
     finish it here."""
-    state = fleet.claim(run_id, me, budget_cut(source))
+    state = fleet.claim(run_id, me)
     if state is not None:
         log.warning("%s: no worker finished it in time; finishing it here", source.name)
         try:

@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "fixtures" / "real"
 DEMO_DATA = ROOT / "rolewatch" / "demo_data"
 POSTGRES_URL = os.environ.get("ROLEWATCH_TEST_POSTGRES_URL")
+# The fleet's messages are sealed with this key; the tests' workers inherit it.
+QUEUE_KEY = "test-fleet-key-0123456789abcdef"
+os.environ.setdefault("ROLEWATCH_QUEUE_KEY", QUEUE_KEY)
 
 
 def real_payload(relative: str) -> Any:

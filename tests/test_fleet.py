@@ -144,15 +144,15 @@ def wait_for_workers(queue: redis.Redis, workers: list[subprocess.Popen[bytes]],
 
 def describe(queue: redis.Redis) -> str:
     """What the queue holds, for a failure message."""
-    import pickle
-
     lines = [
         f"queued requests: {queue.zcard('rolewatch:requests')}",
         f"runs: {queue.zrange('rolewatch:runs', 0, -1, withscores=True)}",
     ]
     for key in queue.scan_iter("rolewatch:run:*"):
         if key.count(b":") == 2:
-            state = pickle.loads(queue.get(key))
+            state = Fleet(QUEUE).load(int(key.split(b":")[2]))
+            if state is None:
+                continue
             lines.append(
                 f"{state.source.name}: {len(state.pending)} pending, problems {state.board.problems}"
             )
