@@ -329,3 +329,27 @@ def test_a_nul_in_an_id_is_dropped_before_the_job_is_kept_or_stored() -> None:
     )
     assert list(result.unreadable) == ["7"]
     assert [posting.external_id for posting in result.postings] == ["8"]
+
+
+def test_a_title_or_field_sent_as_an_object_or_list_is_absent_not_its_repr() -> None:
+    from crawler.extract.greenhouse import extract_greenhouse
+    from crawler.extract.lever import extract_lever
+
+    result = extract_greenhouse(
+        {
+            "jobs": [
+                {"id": 1, "title": {"x": 1}},
+                {"id": 2, "title": ["SRE"]},
+                {"id": 3, "title": True},
+                {"id": 4, "title": "SRE", "company_name": {"x": 1}, "absolute_url": ["https://a.example/"]},
+                {"id": 5, "title": 1984},
+            ]
+        }
+    )
+    assert result.dropped == ["jobs[0]: missing title", "jobs[1]: missing title", "jobs[2]: missing title"]
+    assert [(p.external_id, p.title, p.company, p.url) for p in result.postings] == [
+        ("4", "SRE", None, None),
+        ("5", "1984", None, None),
+    ]
+    lever = extract_lever([{"id": "a", "text": "SRE", "categories": {"team": {"name": "Infra"}}}])
+    assert lever.postings[0].department is None

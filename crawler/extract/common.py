@@ -10,8 +10,9 @@ from crawler.items import ExtractResult, RawPosting
 
 
 def text_or_none(value: Any) -> str | None:
-    """A stripped string, or None for missing/blank values."""
-    if value is None:
+    """A stripped string, or None for missing/blank values. Only text and numbers are text: an
+    object or list where a board should send a string is no value, not its Python repr."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     text = str(value).strip()
     return text or None
