@@ -25,6 +25,7 @@ from rolewatch.cli_support import (
     load,
     redact_url,
 )
+from rolewatch.safe_text import visible
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -124,17 +125,17 @@ def _explain(config: Config, ref: str) -> dict[str, Any]:
 
 def _print_explanation(explained: dict[str, Any]) -> None:
     click.echo(
-        f"\nposting {explained['posting']} ({explained['ref']}, version {explained['version']}, "
-        f"{explained['status']}): {explained['title']}"
+        f"\nposting {explained['posting']} ({visible(explained['ref'])}, version {explained['version']}, "
+        f"{explained['status']}): {visible(explained['title'])}"
     )
     for verdict in explained["watches"]:
         passed = verdict["reasons"] if verdict["matches"] else verdict["reasons"][:-1]
         click.echo(f"  {verdict['recipient']} / {verdict['watch']}: "
                    + ("matches" if verdict["matches"] else "does not match"))  # fmt: skip
         for reason in passed:
-            click.echo(f"    + {reason}")
+            click.echo(f"    + {visible(reason)}")
         if verdict["failed"]:
-            click.echo(f"    - {verdict['failed']}")
+            click.echo(f"    - {visible(verdict['failed'])}")
 
 
 @main.command()
@@ -317,7 +318,7 @@ def _muting(
             if kind == MuteKind.POSTING:
                 posting = find_posting(session, value)
                 value = str(posting.id)
-                label = f"posting {posting.id} ({posting.source.name}:{posting.external_id})"
+                label = f"posting {posting.id} ({visible(f'{posting.source.name}:{posting.external_id}')})"
             return label, act(session, kind, value)
     finally:
         engine.dispose()

@@ -21,6 +21,7 @@ from rolewatch.cli_support import (
     print_rows,
     redact_url,
 )
+from rolewatch.safe_text import visible
 
 
 @click.command()
@@ -101,7 +102,7 @@ def diff(config_path: str, posting: str, old: int | None, new: int | None, as_js
         if "lines" in change:
             click.echo(f"  {name}:")
             for line in change["lines"]:
-                click.echo(f"    {line}")
+                click.echo(f"    {visible(line)}")
         else:
             click.echo(f"  {name}: {cell(change['old'])} -> {cell(change['new'])}")
 

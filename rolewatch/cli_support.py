@@ -22,6 +22,7 @@ from config.schema import Config
 from crawler.sealing import QueueKeyMissing
 from pipeline.db import SchemaNotCurrent
 from rolewatch.queries import NotFound
+from rolewatch.safe_text import spreadsheet_cell, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,8 +88,9 @@ def print_rows(
     full: Collection[str] = (),
     as_csv: bool = False,
 ) -> None:
-    """JSON lines for scripts, CSV (the table's columns, uncut) for spreadsheets, or an aligned
-    table for people (cells cut at 60 characters, except in the `full` columns)."""
+    """JSON lines for scripts, CSV (the table's columns, uncut, never read as formulas) for
+    spreadsheets, or an aligned table for people (cells cut at 60 characters, except in the
+    `full` columns)."""
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=str))
@@ -96,7 +98,7 @@ def print_rows(
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([csv_cell(row.get(column)) for column in columns] for row in rows)
+        writer.writerows([spreadsheet_cell(csv_cell(row.get(c))) for c in columns] for row in rows)
         return
     limits = [None if column in full else CELL_WIDTH for column in columns]
     cells = [[cell(row.get(c), w) for c, w in zip(columns, limits, strict=True)] for row in rows]
@@ -107,14 +109,13 @@ def print_rows(
 
 
 CELL_WIDTH = 60
-# Terminal controls (C0, C1, DEL), bidirectional overrides and isolates, zero-width characters:
-# text from a board must not move the cursor, recolour the terminal or reorder a line.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Zero-width characters only hide what is around them; controls are written out (`visible`).
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060-\u2065\ufeff]")
 
 
 def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
-    """One table cell on one line: lines joined with " / ", unprintable characters dropped,
-    cut to `width` with an ellipsis."""
+    """One table cell on one line: lines joined with " / ", zero-width characters dropped,
+    controls written out as escapes, cut to `width` with an ellipsis."""
     if value is None:
         return "-"
     if isinstance(value, list):
@@ -122,7 +123,7 @@ def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}"
     lines = (line.strip() for line in str(value).replace("\t", " ").splitlines())
-    text = _UNPRINTABLE.sub("", " / ".join(line for line in lines if line))
+    text = visible(_ZERO_WIDTH.sub("", " / ".join(line for line in lines if line)))
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 

@@ -159,7 +159,7 @@ def test_status_shows_every_problem_whole_on_one_line_without_terminal_controls(
     (line,) = [line for line in shown.output.splitlines() if line.startswith("stripe ")]
     assert line.endswith(
         "job 6042172: salary field is not a number ('1e400') and was left out / "
-        "job 7001: title [31mRED[0mgnp.exe holds controls / "
+        "job 7001: title \\x1b[31mRED\\x1b[0m\\u202egnp.exe holds controls / "
         "listing: a 3rd problem, long enough to be cut in any 60-character cell"
     )
     assert "\x1b" not in shown.output and "\u202e" not in shown.output

@@ -12,6 +12,7 @@ from pipeline.dates import parse_posted, shown_date
 from pipeline.models import Posting
 from pipeline.record import PostingRecord
 from rolewatch.queries import SourceStatus, history, source_status
+from rolewatch.safe_text import visible
 
 
 def sources(session: Session, config: Config) -> list[SourceStatus]:
@@ -25,7 +26,8 @@ def posting_history(session: Session, posting: Posting) -> dict[str, Any]:
     record = latest.record if latest else PostingRecord.from_data({})
     return {
         "id": posting.id,
-        "ref": f"{posting.source.name}:{posting.external_id}",
+        # A job id's bidi override would reorder the reference shown around it.
+        "ref": visible(f"{posting.source.name}:{posting.external_id}"),
         "status": posting.status,
         "title": record.title,
         "company": record.company,
