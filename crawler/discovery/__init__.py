@@ -1,1 +1,0 @@
-"""Finding a company's board from a URL, a careers page or a domain (`rolewatch add`)."""
