@@ -23,6 +23,7 @@ from config.schema import Config, Recipient
 from notifier.render import DigestRow, entry_of, environment
 from notifier.stream import EventFilter, EventRow, events, find_watch, recipient_events
 from pipeline.dates import parse_posted, shown_date
+from pipeline.private import make_private_folder, write_private
 
 TAG = "tag:rolewatch,2026:"
 # Characters XML 1.0 cannot hold (controls, surrogates, U+FFFE/U+FFFF): a board may send them.
@@ -134,7 +135,7 @@ def write_feeds(session: Session, config: Config) -> list[Path]:
     """Write every feed into `feeds.dir`; returns the files that changed."""
     assert config.feeds is not None
     folder = Path(config.feeds.dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_folder(folder)
     changed = []
     for feed in all_feeds(config):
         path = folder / f"{feed.slug}.xml"
@@ -143,7 +144,7 @@ def write_feeds(session: Session, config: Config) -> list[Path]:
             continue
         # Readers polling the file never see half of it.
         temporary = path.with_suffix(f".xml.{os.getpid()}.tmp")
-        temporary.write_bytes(content)
+        write_private(temporary, content)
         os.replace(temporary, path)
         changed.append(path)
     return changed

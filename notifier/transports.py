@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from config.schema import MailConfig
+from pipeline.private import make_private_folder, write_private
 
 
 class DeliveryError(Exception):
@@ -54,10 +55,10 @@ class MaildirTransport:
 
     def send(self, message: EmailMessage, recipients: list[str]) -> str:
         for sub in ("tmp", "new", "cur"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
+            make_private_folder(self.path / sub)
         name = f"{time.time_ns()}.{os.getpid()}.{socket.gethostname()}.eml"
         temporary = self.path / "tmp" / name
-        temporary.write_bytes(bytes(message))
+        write_private(temporary, bytes(message))
         final = self.path / "new" / name
         os.replace(temporary, final)
         return str(final)

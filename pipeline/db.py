@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
+from pipeline.private import create_private_file, make_private_folder
 
 # How long a SQLite write waits for another process's (ROLEWATCH_SQLITE_BUSY_TIMEOUT, seconds).
 SQLITE_BUSY_TIMEOUT_MS = int(float(os.environ.get("ROLEWATCH_SQLITE_BUSY_TIMEOUT") or 30) * 1000)
@@ -26,8 +27,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            make_private_folder(path.parent)
+            create_private_file(path)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -133,7 +136,9 @@ def migration_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{Path(database).expanduser()}.migrating", "a") as handle:
+    lock = Path(f"{Path(database).expanduser()}.migrating")
+    create_private_file(lock)
+    with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -1,0 +1,1 @@
+"""Finding a company's board from a URL, a careers page or a domain (`rolewatch add`)."""
