@@ -176,6 +176,10 @@ class Digest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    # Attempts in a row that ended with no answer from the outlet: the digest could not be
+    # built, or the run sending it died. Counted when an attempt begins, cleared by an answer;
+    # past a few, the digest is failed rather than tried forever.
+    faults: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
