@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from config.schema import Config, WatchRule
 from notifier.mutes import muted
 from notifier.rules import RuleSet, event_wanted
+from pipeline.casefold import casefold_among, same_casefold
 from pipeline.models import Event, OutboxItem, Posting, PostingVersion, Source
 from pipeline.record import PostingRecord
 from pipeline.states import EventType, OutboxStatus
@@ -23,6 +24,8 @@ from pipeline.states import EventType, OutboxStatus
 EVENT_TYPES = tuple(EventType)
 # Events are read in pages this large while a watch filter skips the ones it does not match.
 PAGE = 500
+# The company the posting's version names (JSON in the database).
+_COMPANY = PostingVersion.data["company"].as_string()
 
 
 class UnknownWatch(LookupError):
@@ -131,30 +134,31 @@ def events(session: Session, config: Config, where: EventFilter, limit: int, sca
         query = query.where(Event.type == where.type)
     if where.source is not None:
         query = query.where(Source.name == where.source)
+    if where.company is not None:
+        query = query.where(same_casefold(_COMPANY, where.company))
     rule = find_watch(config, where.watch) if where.watch is not None else None
-    if rule is None and where.company is None:
-        return [_row(*found) for found in session.execute(query.limit(limit or None))]
-    if scan:
+    if scan and (rule is not None or where.company is not None):
         oldest = session.scalar(select(Event.id).order_by(Event.id.desc()).offset(scan - 1).limit(1))
         query = query.where(Event.id >= oldest) if oldest is not None else query
-    return _filtered(session, query, rule, where.company, limit)
+    if rule is None:
+        return [_row(*found) for found in session.execute(query.limit(limit or None))]
+    return _watched(session, query, rule, limit)
 
 
-def _filtered(
-    session: Session, query: Select[Any], rule: WatchRule | None, company: str | None, limit: int
-) -> list[EventRow]:
-    rules = RuleSet([rule]) if rule is not None else None
-    silenced = muted(session) if rule is not None else None
-    wanted_company = company.casefold() if company is not None else None
+def _watched(session: Session, query: Select[Any], rule: WatchRule, limit: int) -> list[EventRow]:
+    """The rows of `query` the watch tells of: announced and not muted, asked of the database;
+    the watch's rule is Python, so the rest is read in pages."""
+    query = query.where(Event.announced.is_(True))
+    silenced = muted(session)
+    if silenced.postings:
+        query = query.where(Event.posting_id.not_in(silenced.postings))
+    if silenced.companies:
+        query = query.where(~casefold_among(_COMPANY, silenced.companies))
+    rules = RuleSet([rule])
     found: list[EventRow] = []
     for row in _pages(session, query):
-        if wanted_company is not None and (row.company or "").casefold() != wanted_company:
+        if not event_wanted(rule, row.type, row.diff) or not rules.matching(row.data, row.source):
             continue
-        if rule is not None and rules is not None and silenced is not None:
-            if not row.announced or (row.posting, row.company) in silenced:
-                continue
-            if not event_wanted(rule, row.type, row.diff) or not rules.matching(row.data, row.source):
-                continue
         found.append(row)
         if limit and len(found) >= limit:
             break

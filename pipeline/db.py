@@ -1,4 +1,5 @@
-"""Engines, sessions and schema upgrades. SQLite gets WAL and a busy timeout on every connection."""
+"""Engines, sessions and schema upgrades. SQLite gets WAL, a busy timeout and casefold() on every
+connection."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
 from pipeline.private import create_private_file, make_private_folder
+from pipeline.casefold import register_sqlite
 
 # How long a SQLite write waits for another process's (ROLEWATCH_SQLITE_BUSY_TIMEOUT, seconds).
 SQLITE_BUSY_TIMEOUT_MS = int(float(os.environ.get("ROLEWATCH_SQLITE_BUSY_TIMEOUT") or 30) * 1000)
@@ -44,6 +46,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    register_sqlite(dbapi_connection)
 
 
 def insert_ignoring(session: Session, table: Any, keys: list[str]) -> Any:

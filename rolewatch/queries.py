@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
+from pipeline.casefold import same_casefold
 from pipeline.dates import posted_or_first_seen
 from pipeline.diff import field_diff
 from pipeline.models import CrawlRun, Digest, Posting, PostingVersion, Source
@@ -109,6 +110,8 @@ def list_postings(
     )
     if status:
         query = query.where(Posting.status == status)
+    if company:
+        query = query.where(same_casefold(PostingVersion.data["company"].as_string(), company))
     if since:
         # A posting posted on or after `since` was still on its board then, so it was last seen
         # after `since` (a repost may be dated long after it was first seen). The board's own
@@ -120,8 +123,6 @@ def list_postings(
     ]
     if since:
         rows = [row for row in rows if datetime.fromisoformat(row["posted"]) >= since]
-    if company:
-        rows = [row for row in rows if (row["company"] or "").casefold() == company.casefold()]
     return rows
 
 
