@@ -36,7 +36,8 @@ templates = Environment(
 
 def create_app(config: Config, token: str | None = None) -> Starlette:
     """The application; with `token`, every request must carry it (Authorization: Bearer, or
-    ?token= once, kept in a cookie)."""
+    ?token= once, kept in a cookie). Pages that read the database are plain functions, which
+    Starlette runs in its threadpool: one waiting on the database holds back no other."""
     engine = open_current(config.database)
     sessions = session_factory(engine)
 
@@ -46,14 +47,14 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
     def not_found(message: str) -> HTMLResponse:
         return page("missing.html.j2", status=404, title="Not found", message=message)
 
-    async def sources_page(request: Request) -> Response:
+    def sources_page(request: Request) -> Response:
         with sessions() as session:
             return page(
                 "sources.html.j2", title="Sources", sources=sources(session, config),
                 families={source.name: source.type for source in config.sources},
             )  # fmt: skip
 
-    async def events_page(request: Request) -> Response:
+    def events_page(request: Request) -> Response:
         chosen = {
             key: request.query_params.get(key) or None for key in ("watch", "company", "type", "source")
         }
@@ -70,7 +71,7 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             source_names=[source.name for source in config.sources],
         )  # fmt: skip
 
-    async def posting_page(request: Request) -> Response:
+    def posting_page(request: Request) -> Response:
         ref = request.path_params["ref"]
         try:
             with sessions() as session:
@@ -82,7 +83,7 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
     async def feeds_page(request: Request) -> Response:
         return page("feeds.html.j2", title="Feeds", feeds=all_feeds(config))
 
-    async def feed(request: Request) -> Response:
+    def feed(request: Request) -> Response:
         try:
             chosen = find_feed(config, request.path_params["slug"])
             with sessions() as session:
@@ -108,6 +109,7 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=_token_required(token))] if token else [],
     )
+    app.state.engine = engine
     return app
 
 
