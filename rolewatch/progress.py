@@ -12,8 +12,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from rolewatch.crawling import CrawlOutcome, OutcomeListener
+from rolewatch.safe_text import visible
 
 # Beyond this many sources the summary lists only those that were not complete.
 FULL_TABLE_SOURCES = 40
@@ -21,13 +23,13 @@ FULL_TABLE_SOURCES = 40
 
 def outcome_line(outcome: CrawlOutcome) -> str:
     if outcome.error:
-        return f"{outcome.source}: failed: {outcome.error}"
+        return f"{outcome.source}: failed: {visible(outcome.error)}"
     r = outcome.result
     line = (
         f"{outcome.source}: {r['status']}, {r['seen']} seen, {r['new']} new, "
         f"{r['changed']} changed, {r['closed']} closed, {r['reopened']} reopened"
     )
-    return "\n".join([line, *(f"  warning: {problem}" for problem in r.get("problems", []))])
+    return "\n".join([line, *(f"  warning: {visible(problem)}" for problem in r.get("problems", []))])
 
 
 def outcome_json(outcome: CrawlOutcome) -> str:
@@ -93,11 +95,12 @@ class _LiveCrawl:
         for outcome in shown:
             r = outcome.result
             problems = outcome.error or "; ".join(r.get("problems", []))
+            # Text, not markup: a problem quoting a board's "[red]" is shown as it is.
             table.add_row(
-                outcome.source,
+                Text(outcome.source),
                 "failed" if outcome.error else str(r["status"]),
                 *(str(r.get(key, "")) for key in ("seen", "new", "changed", "closed", "reopened")),
-                problems,
+                Text(visible(problems)),
             )
         self.console.print(table)
 

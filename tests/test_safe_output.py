@@ -173,3 +173,30 @@ def test_the_web_views_posting_reference_shows_bidi_controls_written_out(web: Se
     assert f" · acme:2{ESCAPES_SHOWN}\\u202e · open" in meta
     assert not RAW_CONTROLS.search(meta)
     assert "\u202e" not in page
+
+
+def test_crawl_lines_and_summary_table_write_out_controls_and_take_no_markup() -> None:
+    from rich.console import Console
+
+    from rolewatch.crawling import CrawlOutcome
+    from rolewatch.progress import _LiveCrawl, outcome_line
+
+    counts = {"status": "incomplete", "seen": 1, "new": 0, "changed": 0, "closed": 0, "reopened": 0}
+    problem = f"job 2{ESCAPES}: title is [red]missing[/red]"
+    outcomes = [
+        CrawlOutcome("acme", ok=False, result={**counts, "problems": [problem]}),
+        CrawlOutcome("beta", ok=False, error=f"listing failed: {ESCAPES}"),
+    ]
+    console = Console(file=io.StringIO(), force_terminal=True, width=400)
+    live = _LiveCrawl(console, total=2)
+    for outcome in outcomes:
+        live(outcome)
+    live.summary()
+    table = console.file.getvalue()  # type: ignore[attr-defined]
+    lines = "\n".join(outcome_line(outcome) for outcome in outcomes)
+
+    assert f"  warning: job 2{ESCAPES_SHOWN}: title is [red]missing[/red]" in lines
+    assert f"beta: failed: listing failed: {ESCAPES_SHOWN}" in lines
+    assert f"job 2{ESCAPES_SHOWN}: title is [red]missing[/red]" in table
+    assert f"listing failed: {ESCAPES_SHOWN}" in table
+    assert "pwned\x07" not in table and "\x9b" not in table
