@@ -29,6 +29,7 @@ FAMILIES: dict[str, Family] = {
         Family("workable", "board", "crawler.boards.workable:WorkableBoard"),
         Family("recruitee", "board", "crawler.boards.recruitee:RecruiteeBoard"),
         Family("workday", "board", "crawler.boards.workday:WorkdayBoard"),
+        Family("teamtailor", "board", "crawler.boards.teamtailor:TeamtailorBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )

@@ -41,6 +41,9 @@ from sqlalchemy.engine import make_url
 CONDITIONAL = "rolewatch_conditional"
 # Request meta key: the source a request is for (set by the shared crawl).
 SOURCE = "rolewatch_source"
+# Request meta key: statuses this request is retried on besides RETRY_HTTP_CODES (a board
+# known to answer a healthy listing with a transient 400, say).
+RETRY_ALSO = "rolewatch_retry_also"
 
 
 def http_cache_root(database: str) -> Path:
@@ -178,6 +181,8 @@ class RetryAfterMiddleware(RetryMiddleware):
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
+        if response.status in request.meta.get(RETRY_ALSO, ()) and not request.meta.get("dont_retry"):
+            return self._retry(request, response_status_message(response.status)) or response
         if (
             request.meta.get("dont_retry", False)
             or response.status not in self.retry_http_codes

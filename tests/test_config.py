@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from config.families import FAMILIES
 from config.loader import ConfigError, load_config, parse_config
 from config.schema import Config
 
@@ -53,7 +54,7 @@ watches:
     found = problems(text)
     assert found[0] == (
         "bad.yaml:3:5: sources[0].type: unknown source type 'greenhose'; expected one of "
-        "greenhouse, lever, ashby, smartrecruiters, workable, recruitee, workday, jsonld, selectors"
+        + ", ".join(FAMILIES)
     )
     assert found[1] == "bad.yaml:5:5: sources[1]: a 'lever' source needs 'board' (the board/company token)"
     assert found[2].startswith("bad.yaml:9:18: watches[0].min_salary.amount: Input should be a valid number")
