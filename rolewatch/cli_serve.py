@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import sys
 
@@ -11,15 +10,6 @@ import click
 from rolewatch.cli_support import EXIT_CONFIG, config_option, friendly_errors, load
 
 TOKEN_ENV = "ROLEWATCH_WEB_TOKEN"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @click.command()
@@ -31,11 +21,13 @@ def serve(config_path: str, host: str, port: int) -> None:
     """A read-only web view: sources and their health, events, posting history, feeds.
 
     Only this machine can reach it unless --host says otherwise; any other address needs a
-    token in $ROLEWATCH_WEB_TOKEN, which every request must then carry.
+    token in $ROLEWATCH_WEB_TOKEN, which every request must then carry. Without a token it
+    answers only requests addressed to localhost, 127.x.x.x or [::1].
     """
     import uvicorn
 
     from rolewatch.webview.app import create_app
+    from rolewatch.webview.guards import is_loopback
 
     token = os.environ.get(TOKEN_ENV) or None
     if token is None and not is_loopback(host):

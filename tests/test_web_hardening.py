@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -198,3 +199,81 @@ def test_the_company_filter_gives_what_filtering_each_row_gave(stored: Config) -
             )
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def board_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The Stripe board, crawled once, in SQLite."""
+    folder = tmp_path_factory.mktemp("guarded")
+    path = folder / "rolewatch.yaml"
+    path.write_text(
+        f'database: "sqlite:///{folder}/rolewatch.db"\n'
+        "sources: [{name: stripe, type: greenhouse, board: stripe}]\n"
+        "watches: [{name: infra, extends: infrastructure}]\n"
+        "recipients: [{email: me@example.com, watches: [infra]}]\n"
+    )
+    config = load_config(path)
+    store(config, "stripe", board_before())
+    return config
+
+
+@pytest.fixture(scope="module")
+def tokenless(board_config: Config) -> Iterator[str]:
+    with running(create_app(board_config)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def tokened(board_config: Config) -> Iterator[str]:
+    with running(create_app(board_config, token="t0ken")) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:8080", "127.8.9.10:1", "[::1]", "[::1]:8080"],
+)
+def test_without_a_token_loopback_host_names_are_answered(tokenless: str, host: str) -> None:
+    status, _, body = fetch(tokenless, "/feeds", {"Host": host})
+    assert status == 200 and "recipient-" in body
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io", "localhost:x",
+     "[::2]:8080", "10.0.0.1", "0.0.0.0", "me@localhost", ""],
+)  # fmt: skip
+def test_without_a_token_other_host_names_are_refused(tokenless: str, host: str) -> None:
+    # A page on evil.example whose name now resolves to 127.0.0.1 (DNS rebinding) sends its own.
+    status, _, body = fetch(tokenless, "/feeds", {"Host": host})
+    assert status == 421
+    assert "recipient-" not in body
+
+
+def test_with_a_token_any_host_name_is_answered(tokened: str) -> None:
+    status, _, _ = fetch(tokened, "/feeds", {"Host": "rolewatch.example", "Authorization": "Bearer t0ken"})
+    assert status == 200
+
+
+def test_the_token_cookie_expires_and_stays_on_this_site(tokened: str) -> None:
+    status, headers, _ = fetch(tokened, "/sources?token=t0ken")
+    assert status == 200
+    cookie = SimpleCookie(headers["set-cookie"])["rolewatch_token"]
+    assert cookie.value == "t0ken"
+    assert cookie["max-age"] == str(30 * 24 * 3600)
+    assert cookie["httponly"] is True and cookie["samesite"].lower() == "strict" and cookie["path"] == "/"
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_read_in_any_case(tokened: str, scheme: str) -> None:
+    assert fetch(tokened, "/sources", {"Authorization": f"{scheme} t0ken"})[0] == 200
+
+
+@pytest.mark.parametrize("authorization", [None, "Basic t0ken", "Bearer wrong", "t0ken", "Bearer"])
+def test_a_refused_request_is_told_how_to_authenticate(tokened: str, authorization: str | None) -> None:
+    status, headers, body = fetch(
+        tokened, "/sources", {"Authorization": authorization} if authorization else {}
+    )
+    assert status == 401
+    assert headers["www-authenticate"] == 'Bearer realm="rolewatch"'
+    assert "stripe" not in body

@@ -3,8 +3,7 @@ Atom feeds. Read-only: it opens the database as it is and never migrates or writ
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from config.schema import Config
@@ -21,9 +20,8 @@ from notifier.feeds import UnknownFeed, all_feeds, feed_xml, find_feed
 from notifier.stream import EVENT_TYPES
 from pipeline.db import open_current, session_factory
 from rolewatch.queries import NotFound, find_posting, list_events
+from rolewatch.webview.guards import LoopbackHostOnly, token_required
 from rolewatch.webview.pages import posting_history, sources
-
-TOKEN_COOKIE = "rolewatch_token"
 
 templates = Environment(
     loader=PackageLoader("rolewatch.webview", "templates"),
@@ -107,24 +105,11 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             Route("/feeds/{slug}.xml", feed),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(BaseHTTPMiddleware, dispatch=_token_required(token))] if token else [],
+        middleware=[
+            Middleware(BaseHTTPMiddleware, dispatch=token_required(token))
+            if token
+            else Middleware(LoopbackHostOnly)
+        ],
     )
     app.state.engine = engine
     return app
-
-
-def _token_required(
-    token: str,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        header = request.headers.get("authorization", "")
-        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        given = given or request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return PlainTextResponse("a token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN\n", 401)
-        response = await call_next(request)
-        # Links carry no token: the browser keeps it for the pages that follow.
-        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-        return response
-
-    return check
