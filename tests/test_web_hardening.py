@@ -255,6 +255,37 @@ def test_with_a_token_any_host_name_is_answered(tokened: str) -> None:
     assert status == 200
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/events", "/postings/999999", "/feeds", "/feeds/watch-infra.xml", "/static/rolewatch.css"]
+)
+def test_every_answer_carries_security_headers(tokenless: str, tokened: str, path: str) -> None:
+    answers = [
+        fetch(tokenless, path),
+        fetch(tokenless, path, {"Host": "evil.example"}),
+        fetch(tokened, path),
+        fetch(tokened, path, {"Authorization": "Bearer t0ken"}),
+    ]
+    assert [status for status, _, _ in answers][1:3] == [421, 401]
+    for _, headers, _ in answers:
+        policy = [part.strip() for part in headers["content-security-policy"].split(";")]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_pages_need_nothing_the_policy_refuses(tokenless: str) -> None:
+    for path in ["/", "/events", "/feeds", "/postings/1"]:
+        status, _, page = fetch(tokenless, path)
+        assert status == 200
+        # No inline style or script, no outside address: all of it comes from 'self'.
+        assert "<style" not in page and "style=" not in page and "<script" not in page
+        assert '<link rel="stylesheet" href="/static/rolewatch.css">' in page
+    status, headers, css = fetch(tokenless, "/static/rolewatch.css")
+    assert status == 200 and headers["content-type"].startswith("text/css")
+    assert "header { background: #24292f;" in css
+
+
 def test_the_token_cookie_expires_and_stays_on_this_site(tokened: str) -> None:
     status, headers, _ = fetch(tokened, "/sources?token=t0ken")
     assert status == 200

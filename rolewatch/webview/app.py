@@ -13,14 +13,16 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from config.schema import Config
 from notifier.feeds import UnknownFeed, all_feeds, feed_xml, find_feed
 from notifier.stream import EVENT_TYPES
 from pipeline.db import open_current, session_factory
 from rolewatch.queries import NotFound, find_posting, list_events
-from rolewatch.webview.guards import LoopbackHostOnly, token_required
+from rolewatch.webview.guards import LoopbackHostOnly, SecurityHeaders, token_required
 from rolewatch.webview.pages import posting_history, sources
 
 templates = Environment(
@@ -30,6 +32,13 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+class _Guarded(Starlette):
+    """Security headers outside everything, the answers of Starlette's own error handler too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(config: Config, token: str | None = None) -> Starlette:
@@ -95,7 +104,7 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
         yield
         engine.dispose()
 
-    app = Starlette(
+    app = _Guarded(
         routes=[
             Route("/", sources_page),
             Route("/sources", sources_page),
@@ -103,6 +112,7 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             Route("/postings/{ref:path}", posting_page),
             Route("/feeds", feeds_page),
             Route("/feeds/{slug}.xml", feed),
+            Mount("/static", StaticFiles(packages=[("rolewatch.webview", "static")])),
         ],
         lifespan=lifespan,
         middleware=[
