@@ -86,9 +86,13 @@ class AppriseChannel:
         import apprise
 
         shown = shown_address(self.url)
-        notifier = apprise.Apprise()
+        # A redirect is not followed, so a redirected notification is not counted as delivered:
+        # neither by default nor for a URL's own `redirect=yes`.
+        notifier = apprise.Apprise(asset=apprise.AppriseAsset(http_redirects=False))
         if not notifier.add(expand(self.url, self.env)):
             raise DeliveryError(f"{shown}: Apprise does not understand this URL", permanent=True)
+        for service in notifier:
+            service.redirects = False
         title, body = render_chat(out.view, environment(config.mail.templates))
         with apprise.LogCapture(level=logging.WARNING) as log:
             sent = notifier.notify(body=body, title=title, body_format=apprise.NotifyFormat.MARKDOWN)

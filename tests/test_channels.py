@@ -379,3 +379,27 @@ def test_a_webhook_nobody_answers_is_retried_and_its_error_keeps_the_path_out(
     assert [r.status for r in report.reports] == ["retry"]
     error = report.reports[0].error or ""
     assert "ConnectionError" in error and "tok-123" not in error and "/hooks" not in error
+
+
+def test_a_chat_service_answering_with_a_redirect_is_not_delivered_and_the_redirect_not_followed(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Any
+) -> None:
+    from rolewatch.boardserver import BoardServer, Reply
+
+    with BoardServer() as server:
+        server.set("/room", Reply(b"", 302, "text/plain", headers={"Location": "/elsewhere"}))
+        server.set("/elsewhere", Reply(b"{}"))
+        # Even a URL asking Apprise to follow redirects does not follow one.
+        address = f'notify: "json://127.0.0.1:{server.url.rpartition(":")[2]}/room?redirect=yes"'
+        config = config_with(database_url, address)
+        crawl(sessions, config, board_before())
+
+        report = send_digests(sessions, config, MaildirTransport(tmp_path / "mail"))
+        requests = list(server.requests)
+
+    assert [r.status for r in report.reports] == ["retry"]
+    assert "302" in (report.reports[0].error or "")
+    assert [path for _, path in requests] == ["/room"]
+    with sessions() as session:
+        assert session.scalars(select(OutboxItem.status)).all() != []
+        assert "sent" not in session.scalars(select(OutboxItem.status)).all()
