@@ -6,6 +6,7 @@ setting that silently does nothing.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -336,6 +337,15 @@ def shown_address(address: str) -> str:
     return f"{scheme}://{host}/…"
 
 
+def stored_address(address: str) -> str:
+    """The name a recipient's outbox items and digests are stored under: an email address as it
+    is; a URL as it is shown, with a hash of it as written — a token in it is stored nowhere,
+    and two URLs on one service stay apart."""
+    if "://" not in address:
+        return address
+    return f"{shown_address(address)} #{hashlib.sha256(address.encode()).hexdigest()[:16]}"
+
+
 # Outbox rows name their recipient by its address (an email, Apprise or webhook URL).
 ADDRESS_LIMIT = 320
 
@@ -359,10 +369,11 @@ class Recipient(Strict):
 
     @property
     def address(self) -> str:
-        """Where its digests go; the name its outbox items and digests are stored under."""
+        """The name its outbox items and digests are stored under, fit to print: its email
+        address, or its URL redacted (`stored_address`)."""
         address = self.email or self.notify or self.webhook
         assert address is not None  # _one_channel
-        return address
+        return stored_address(address)
 
     @property
     def shown(self) -> str:

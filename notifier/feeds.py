@@ -59,7 +59,8 @@ def recipient_feed_of(recipient: Recipient) -> Feed:
         slug, title = _slug(recipient.email), recipient.email
     else:
         # A chat or webhook URL may carry a token: neither the file name nor the title shows it.
-        slug = hashlib.sha256(recipient.address.encode()).hexdigest()[:12]
+        url = recipient.notify or recipient.webhook or ""
+        slug = hashlib.sha256(url.encode()).hexdigest()[:12]
         title = recipient.shown
     return Feed("recipient", recipient.address, f"recipient-{slug}", f"rolewatch for {title}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from rolewatch.cli_support import (
     load,
     redact_url,
 )
+from rolewatch.logsetup import configure_logging
 from rolewatch.safe_text import visible
 
 if TYPE_CHECKING:
@@ -39,18 +39,7 @@ T = TypeVar("T")
 @click.version_option(package_name="rolewatch")
 def main(verbose: int) -> None:
     """rolewatch watches career boards and emails digests of matching job postings."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if verbose < 2:
-        # Alembic's set-up chatter on every command is debug detail; an upgrade that ran is news.
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_migrations_run)
-
-
-def _migrations_run(record: logging.LogRecord) -> bool:
-    if not record.name.startswith("alembic") or record.levelno >= logging.WARNING:
-        return True
-    return record.getMessage().startswith("Running upgrade")
+    configure_logging(verbose)
 
 
 @main.command()

@@ -80,3 +80,51 @@ def test_a_database_with_events_and_outbox_items_upgrades_and_downgrades_keeping
             assert connection.execute(select(OutboxItem.id, OutboxItem.event_id)).all() == [(1, 1)]
     finally:
         engine.dispose()
+
+
+def test_items_and_digests_stored_under_a_url_with_its_token_are_renamed_to_the_redacted_name(
+    database_url: str,
+) -> None:
+    from config.schema import stored_address
+    from pipeline.models import Digest
+
+    hook = "https://hooks.slack.com/services/T000/B000/SECRETTOKEN"
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0007")
+    tables = MetaData()
+    tables.reflect(engine)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        ("sources", {"id": 1, "name": "stripe", "type": "greenhouse", "created_at": now}),
+        ("postings", {
+            "id": 1, "source_id": 1, "external_id": "1", "fingerprint": "f", "status": "open",
+            "first_seen": now, "last_seen": now, "missing_count": 0, "current_hash": "h", "version_count": 1,
+        }),
+        ("posting_versions", {
+            "id": 1, "posting_id": 1, "number": 1, "content_hash": "h", "data": {}, "seen_at": now,
+        }),
+        ("events", {
+            "id": 1, "posting_id": 1, "version_id": 1, "type": "new", "backfill": False, "created_at": now,
+        }),
+        ("digests", {"id": 1, "recipient": hook, "message_id": "<1@rolewatch>", "status": "sent",
+                     "created_at": now, "attempts": 1}),
+        ("outbox", {"id": 1, "recipient": hook, "event_id": 1, "watches": "w", "status": "pending",
+                    "created_at": now}),
+        ("outbox", {"id": 2, "recipient": "me@example.com", "event_id": 1, "watches": "w",
+                    "status": "pending", "created_at": now}),
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        for name, row in rows:
+            connection.execute(tables.tables[name].insert().values(**row))
+    engine.dispose()
+
+    engine = open_database(database_url)
+    try:
+        with engine.connect() as connection:
+            outbox = connection.execute(select(OutboxItem.id, OutboxItem.recipient).order_by(OutboxItem.id))
+            assert outbox.all() == [(1, stored_address(hook)), (2, "me@example.com")]
+            assert connection.scalars(select(Digest.recipient)).all() == [stored_address(hook)]
+    finally:
+        engine.dispose()
+    assert "SECRETTOKEN" not in stored_address(hook)
+    assert stored_address(hook).startswith("https://hooks.slack.com/… #")
