@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 
 from config.schema import SourceConfig, format_duration
 from crawler.boards.base import Board
+from crawler.boards.detail import DetailBoard
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
 from pipeline.ingest import BEGIN_BATCH, CrawlReport, Ingest, Normalized, Sorted, SourceIngest, normalize_all
@@ -151,6 +152,8 @@ class BoardsSpider(scrapy.Spider):
     def _started(self, board: Board, ingest: SourceIngest) -> list[scrapy.Request]:
         source = board.source
         board.known_listing = ingest.known_listing
+        if isinstance(board, DetailBoard):
+            board.known_raws = ingest.open_raw_hashes()
         now = time.monotonic()
         budget = source.timeout.total_seconds()
         crawl = SourceCrawl(board, ingest, started=now, deadline=now + budget)

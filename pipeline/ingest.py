@@ -51,8 +51,13 @@ NORMALIZATION_VERSION = "1"
 
 
 def raw_hash(raw: RawPosting, company: str | None) -> str:
-    """A digest of the posting exactly as the board sent it (and the company it is filed under)."""
-    encoded = json.dumps([NORMALIZATION_VERSION, company, raw.__dict__], sort_keys=True, default=str)
+    """A digest of the posting exactly as the board sent it (and the company it is filed under),
+    or its `listing_key`: its detail is read again only when its listing entry changes."""
+    if raw.listing_key:
+        return raw.listing_key
+    # Its listing_key (None) left out: the hashes stored before it was added still hold.
+    fields = {name: value for name, value in raw.__dict__.items() if name != "listing_key"}
+    encoded = json.dumps([NORMALIZATION_VERSION, company, fields], sort_keys=True, default=str)
     return hashlib.blake2b(encoded.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
@@ -175,6 +180,15 @@ class SourceIngest:
         """Sort out, normalize and store in one go (see `sort_out` and `store` to split it)."""
         batch = self.sort_out(verdict.listing_only, verdict.listing_paths)
         return self.store(verdict, batch, normalize_all(batch.to_normalize, self.source.company))
+
+    def open_raw_hashes(self) -> dict[str, str]:
+        """The raw hash of each job stored open: a board fetching a detail per job compares the
+        keys of its listing entries with them (`RawPosting.listing_key`)."""
+        return {
+            ext: digest
+            for ext, (_, digest, status) in self._stored.items()
+            if digest and status == PostingStatus.OPEN
+        }
 
     def sort_out(
         self, listing_only: frozenset[str] = frozenset(), listing_paths: Mapping[str, str] | None = None

@@ -30,6 +30,9 @@ class RawPosting:
     salary_text: str | None = None
     posted_at: str | None = None
     updated_at: str | None = None
+    # Boards that fetch a job's detail only when its listing entry changes: the digest of that
+    # entry, which stands for the posting's raw hash (see `pipeline.ingest.raw_hash`).
+    listing_key: str | None = None
 
     def __post_init__(self) -> None:
         # PostgreSQL text cannot hold U+0000: an id carrying one would fail every crawl.

@@ -112,14 +112,17 @@ def running(app: Starlette) -> Iterator[str]:
 
 
 def waiting_on_a_lock(url: str) -> bool:
-    """Whether some query is waiting on a PostgreSQL lock (SQLite cannot tell: always True)."""
+    """Whether a query of the events waits on a PostgreSQL lock (SQLite cannot tell: always True)."""
     if make_url(url).get_backend_name() == "sqlite":
         return True
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             waiting = connection.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database() AND query LIKE '%FROM events%'"
+                )
             )
     finally:
         engine.dispose()

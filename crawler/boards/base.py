@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -30,6 +31,26 @@ def base_url(source: SourceConfig, default: str) -> str:
 
 
 log = logging.getLogger("rolewatch.crawl")
+
+# Request meta key: the size limit the request's `download_maxsize` is, as a problem names it.
+SIZE_LIMIT = "rolewatch_size_limit"
+
+
+def failure_reason(failure: Failure) -> str:
+    """ "HTTP 503", "Forbidden by robots.txt", "TCP connection timed out"..."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"HTTP {error.response.status}"
+    message = failure.getErrorMessage()
+    # Scrapy cancels a body past `download_maxsize` as it arrives, saying nothing (or, from the
+    # Content-Length, or when decompressing, "... larger than download max size ..."): name it.
+    if (isinstance(error, DownloadCancelledError) and not message) or (
+        isinstance(error, DownloadCancelledError | IgnoreRequest) and "download max size" in message
+    ):
+        request = getattr(failure, "request", None)
+        limit = request.meta.get(SIZE_LIMIT) if request is not None else None
+        return f"the response was larger than {limit or 'the download limit (DOWNLOAD_MAXSIZE)'}"
+    return message or type(error).__name__
 
 
 class Board:
@@ -49,6 +70,9 @@ class Board:
         self.listing_complete = False
         self.dropped = 0
         self.postings = 0
+        # Postings kept at most (the crawl sets it); past it the board is `capped`: incomplete.
+        self.max_postings: int | None = None
+        self.capped = False
         # Listing digests (see `OneRequestBoard`): the last clean crawl's, and this crawl's.
         self.known_listing: str | None = None
         self.listing: str | None = None
@@ -74,12 +98,7 @@ class Board:
     def listing_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        error = failure.value
-        if isinstance(error, HttpError):
-            reason = f"HTTP {error.response.status}"
-        else:
-            reason = failure.getErrorMessage() or type(error).__name__
-        self.record_problem(f"listing {url} failed: {reason}")
+        self.record_problem(f"listing {url} failed: {failure_reason(failure)}")
 
     def decode_json(self, response: Response) -> Any | None:
         try:
@@ -102,10 +121,24 @@ class Board:
             self.unreadable[external_id] = reason
             log.warning("%s: %s", self.source.name, reason)
         self.dropped += len(result.dropped)
-        self.postings += len(result.postings)
+        postings = result.postings
+        if self.max_postings is not None and self.postings + len(postings) > self.max_postings:
+            postings = postings[: max(0, self.max_postings - self.postings)]
+            if not self.capped:
+                self.capped = True
+                cap = self.max_postings
+                self.record_problem(
+                    f"the board lists more than {cap:,} postings: kept the first {cap:,}; raise max_postings"
+                )
+        self.postings += len(postings)
         if result.incomplete_reason:
             self.record_problem(result.incomplete_reason)
-        yield from result.postings
+        yield from postings
+
+    def room(self) -> int | None:
+        """How many more postings may be read to tell the board is past its cap (one more than
+        it may keep), or None without a cap."""
+        return None if self.max_postings is None else max(0, self.max_postings - self.postings) + 1
 
 
 class OneRequestBoard(Board):
@@ -117,7 +150,7 @@ class OneRequestBoard(Board):
     """
 
     @staticmethod
-    def extract(payload: Any, company: str | None) -> ExtractResult:
+    def extract(payload: Any, company: str | None, limit: int | None = None) -> ExtractResult:
         raise NotImplementedError
 
     def start(self) -> Iterator[scrapy.Request]:
@@ -136,7 +169,8 @@ class OneRequestBoard(Board):
         if payload is None:
             return
         try:
-            result = self.extract(payload, self.source.company)
+            # A board of a million jobs costs no more to read than its cap allows.
+            result = self.extract(payload, self.source.company, self.room())
         except ValueError as error:
             self.record_problem(f"{response.url}: {error}")
             return

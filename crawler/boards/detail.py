@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
+import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
 from crawler.boards.base import Board
 from crawler.items import ExtractResult, RawPosting
+from pipeline.ingest import raw_hash
 
 
 def failure_reason(failure: Failure) -> str:
@@ -29,11 +32,30 @@ class DetailBoard(Board):
     """A posting whose detail cannot be fetched is not silently dropped: it is a problem, so
     the crawl is incomplete and nothing is closed because of the gap. What the listing gave
     of it (title, place, link), passed as the request's `listed` keyword, is stored when the
-    job is new; a job stored already keeps its stored version."""
+    job is new; a job stored already keeps its stored version.
+
+    Boards that ask for details through `detail_unless_known` fetch one only for a job that
+    is new, closed, or whose listing entry changed since its detail was read: the digest of
+    the entry is the job's raw hash (`RawPosting.listing_key`), and a job listed as it was is
+    given as its listing has it, and kept as stored."""
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)
         self.listing_only: set[str] = set()
+        # The raw hash of each job stored open, set by the crawl before it starts.
+        self.known_raws: Mapping[str, str] = {}
+
+    def detail_unless_known(
+        self, listed: RawPosting, url: str, callback: Callable[..., Iterator[Any]]
+    ) -> Iterator[Any]:
+        """The request for a listed job's detail (its callback gets the keyed `listed`), or,
+        when the job is stored open as listed now, the listed job itself: seen, as stored."""
+        keyed = replace(listed, listing_key=raw_hash(replace(listed, listing_key=None), self.source.company))
+        if self.known_raws.get(keyed.external_id) == keyed.listing_key:
+            self.listing_only.add(keyed.external_id)
+            yield from self.emit(ExtractResult(postings=[keyed]))
+            return
+        yield scrapy.Request(url, callback=callback, errback=self.detail_failed, cb_kwargs={"listed": keyed})
 
     def detail_failed(self, failure: Failure) -> Iterator[RawPosting]:
         request = getattr(failure, "request", None)
