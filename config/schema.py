@@ -186,6 +186,9 @@ class SourceConfig(Strict):
     max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.5
     timeout: Duration = timedelta(minutes=15)
     # jsonld / selectors: regexes for links to follow from `urls` (and links to skip).
+    # Overrides of `crawl.max_postings` and `crawl.max_raw_mb` for this source.
+    max_postings: Annotated[int, Field(ge=1)] | None = None
+    max_raw_mb: Annotated[int, Field(ge=1)] | None = None
     follow: list[str] = []
     deny: list[str] = []
     selectors: SelectorSpec | None = None
@@ -423,6 +426,10 @@ class CrawlSettings(Strict):
     autothrottle: bool = True
 
 
+    # What one source may bring into a crawl: postings, and megabytes of responses. Past either,
+    # the source ends incomplete (nothing closed) with what it had so far.
+    max_postings: int = Field(20000, ge=1)
+    max_raw_mb: int = Field(256, ge=1)
 def _queue_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"queue must be a Redis URL (redis://host:port/db), not {value!r}")

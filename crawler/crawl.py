@@ -2,8 +2,10 @@
 
 A source is begun (its crawl run opened) when Scrapy takes its first requests, and finished —
 its postings stored, its closings decided — as soon as its last request has been parsed, or
-when its own time budget runs out, while the other sources go on. Boards on one host share
-that host's download slot, so its politeness limits hold for all of them.
+when its own time budget runs out, or when it brings more than its caps allow (postings, or
+megabytes of responses), while the other sources go on. It is stored a step at a time
+(`crawler.settle`), so a big board holds back no other, and its budget holds to the last step.
+Boards on one host share that host's download slot, so its politeness limits hold for all.
 
 Requests name their source and their board's callback in `meta` rather than holding bound
 methods, so that they can also be serialized to a shared request queue.
@@ -14,8 +16,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, Self
 
 import scrapy
@@ -28,11 +31,13 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from config.schema import SourceConfig, format_duration
-from crawler.boards.base import Board
+from crawler.boards.base import SIZE_LIMIT, Board
 from crawler.boards.detail import DetailBoard
 from crawler.middlewares import SOURCE
 from crawler.registry import board_for
-from pipeline.ingest import BEGIN_BATCH, CrawlReport, Ingest, Normalized, Sorted, SourceIngest, normalize_all
+from crawler.settings import MB
+from crawler.settle import Settling
+from pipeline.ingest import BEGIN_BATCH, CrawlReport, Ingest, SourceIngest
 from pipeline.raw import RawPosting
 from pipeline.store import CrawlVerdict
 
@@ -48,6 +53,8 @@ BUDGET_CHECK_SECONDS = 0.5
 # than waiting behind thousands of others.
 ACTIVE_SOURCES_PER_REQUEST = 2
 START_POLL_SECONDS = 0.05
+# The share of a source's budget kept for storing what it fetched: fetching stops before it.
+STORE_SHARE = 0.1
 
 
 class CrawlListener(Protocol):
@@ -65,7 +72,10 @@ class SourceCrawl:
     board: Board
     ingest: SourceIngest
     started: float
-    deadline: float
+    deadline: float  # of fetching; `ends` of storing too (time.monotonic())
+    ends: float
+    max_raw_bytes: int
+    raw_bytes: int = 0  # of the responses read so far
     outstanding: int = 0
     requested: set[bytes] = field(default_factory=set)
 
@@ -89,22 +99,26 @@ class BoardsSpider(scrapy.Spider):
         self.normalizer = normalizer
         self.active: dict[str, SourceCrawl] = {}
         self.finished: set[str] = set()
-        self._normalizing: dict[str, _Normalizing] = {}
+        self.settling: dict[str, Settling] = {}
         self._budget_timer: LoopingCall | None = None
         self.max_active = 8
+        self.max_postings = 20000
+        self.max_raw_bytes = 256 * MB
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         concurrency = crawler.settings.getint("CONCURRENT_REQUESTS")
         spider.max_active = max(8, ACTIVE_SOURCES_PER_REQUEST * concurrency)
+        spider.max_postings = crawler.settings.getint("ROLEWATCH_MAX_POSTINGS", spider.max_postings)
+        spider.max_raw_bytes = crawler.settings.getint("ROLEWATCH_MAX_RAW_BYTES", spider.max_raw_bytes)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Scrapy reads start() as fast as it yields, so sources are begun only while fewer than
-        # `max_active` are in flight (fetching, or waiting to be normalized): a source's budget
+        # `max_active` are in flight (fetching, or being stored): a source's budget
         # starts when it is begun, and memory is bounded by the sources in flight. They are
         # begun in batches (one transaction each) once room for an eighth of them has freed up:
         # sources end one at a time, and a batch of one each time would save nothing.
@@ -112,7 +126,7 @@ class BoardsSpider(scrapy.Spider):
         begun = 0
         while begun < len(sources):
             least = min(len(sources) - begun, BEGIN_BATCH, max(1, self.max_active // 8))
-            while (room := self.max_active - len(self.active) - len(self._normalizing)) < least:
+            while (room := self.max_active - len(self.active) - len(self.settling)) < least:
                 await sleep(START_POLL_SECONDS)
             batch = sources[begun : begun + min(room, BEGIN_BATCH)]
             begun += len(batch)
@@ -156,7 +170,10 @@ class BoardsSpider(scrapy.Spider):
             board.known_raws = ingest.open_raw_hashes()
         now = time.monotonic()
         budget = source.timeout.total_seconds()
-        crawl = SourceCrawl(board, ingest, started=now, deadline=now + budget)
+        raw_cap = source.max_raw_mb * MB if source.max_raw_mb else self.max_raw_bytes
+        fetching = now + budget * (1 - STORE_SHARE)
+        crawl = SourceCrawl(board, ingest, now, deadline=fetching, ends=now + budget, max_raw_bytes=raw_cap)
+        board.max_postings = source.max_postings or self.max_postings
         self.active[source.name] = crawl
         requests = list(self._route(crawl, board.start, source.name, counted=False))
         if crawl.outstanding == 0:
@@ -176,7 +193,8 @@ class BoardsSpider(scrapy.Spider):
         crawl.requested.add(fingerprint)
         crawl.outstanding += 1
         remaining = crawl.deadline - time.monotonic()
-        meta = routing_meta(crawl.board, request, self.settings.getfloat("DOWNLOAD_TIMEOUT"), remaining)
+        size = size_limit(crawl.max_raw_bytes - crawl.raw_bytes, crawl.max_raw_bytes, self.settings)
+        meta = routing_meta(crawl.board, request, self.settings.getfloat("DOWNLOAD_TIMEOUT"), remaining, size)
         return request.replace(callback=self.on_response, errback=self.on_error, meta=meta, dont_filter=True)
 
     def _finish(self, crawl: SourceCrawl, cut: str | None = None) -> None:
@@ -194,38 +212,19 @@ class BoardsSpider(scrapy.Spider):
         verdict = verdict_of(board, cut, stats)
         if board.same_listing:
             crawl.ingest.same_listing()
-        batch = crawl.ingest.sort_out(verdict.listing_only, verdict.listing_paths)
-        company = board.source.company
-        if self.normalizer is None or not batch.to_normalize:
-            self._store(crawl, verdict, batch, lambda: normalize_all(batch.to_normalize, company))
-            return
-        try:
-            future = self.normalizer.submit(normalize_all, batch.to_normalize, company)
-        except BrokenExecutor:  # a worker died: normalize here from now on
-            log.warning("normalizing worker lost; normalizing in the crawl process")
-            self.normalizer = None
-            self._store(crawl, verdict, batch, lambda: normalize_all(batch.to_normalize, company))
-            return
-        self._normalizing[name] = _Normalizing(future, crawl, verdict, batch)
-        future.add_done_callback(lambda _: _call_in_reactor(self._store_normalized, name))
+        stored, failed = partial(self._stored, name), partial(self._failed, name)
+        cut = budget_cut(board.source)
+        settling = Settling(crawl.ingest, verdict, crawl.ends, cut, self.normalizer, stored, failed)
+        self.settling[name] = settling
+        settling.start()
 
-    def _store_normalized(self, name: str) -> None:
-        pending = self._normalizing.pop(name, None)
-        if pending is None:
-            return  # stored already, when the crawl closed
-        self._store(pending.crawl, pending.verdict, pending.batch, pending.result)
-
-    def _store(
-        self, crawl: SourceCrawl, verdict: CrawlVerdict, batch: Sorted, normalized: Callable[[], Normalized]
-    ) -> None:
-        name = crawl.board.source.name
-        try:
-            report = crawl.ingest.store(verdict, batch, normalized())
-        except Exception as error:  # the source's run stays "running" and is failed by the parent
-            log.exception("%s: storing the crawl failed", name)
-            self.listener.source_failed(name, f"storing the crawl failed: {error}")
-            return
+    def _stored(self, name: str, report: CrawlReport) -> None:
+        self.settling.pop(name, None)
         self.listener.source_done(report)
+
+    def _failed(self, name: str, reason: str) -> None:
+        self.settling.pop(name, None)
+        self.listener.source_failed(name, reason)
 
     # -- Scrapy callbacks: route each response to its source's board -------------------------
 
@@ -233,6 +232,14 @@ class BoardsSpider(scrapy.Spider):
         crawl = self.active.get(response.meta[SOURCE])
         if crawl is None:
             return  # the source was cut by its budget meanwhile
+        crawl.raw_bytes += len(response.body)
+        if crawl.raw_bytes > crawl.max_raw_bytes:  # not parsed: what it would make is past the cap
+            crawl.board.record_problem(
+                f"the board's responses add up to more than {crawl.max_raw_bytes / MB:g} MB: kept what"
+                f" came before {response.url[:200]}; raise max_raw_mb"
+            )
+            self._finish(crawl)
+            return
         callback = getattr(crawl.board, response.meta[CALLBACK])
         yield from self._route(crawl, lambda: callback(response, **kwargs), response.url)
 
@@ -254,6 +261,9 @@ class BoardsSpider(scrapy.Spider):
             requests, raws = board_outputs(crawl.board, call, url)
             for raw in raws:
                 crawl.ingest.add(raw)
+            if crawl.board.capped:  # past its postings cap: it asks for nothing more
+                self._finish(crawl)
+                return
             for request in requests:
                 if (tracked := self._track(crawl, request)) is not None:
                     yield tracked
@@ -272,17 +282,17 @@ class BoardsSpider(scrapy.Spider):
     def _cut_overdue(self) -> None:
         now = time.monotonic()
         for crawl in [crawl for crawl in self.active.values() if now >= crawl.deadline]:
-            budget = format_duration(crawl.board.source.timeout)
-            self._finish(crawl, f"crawl ended early: its time budget ({budget}) ran out")
+            self._finish(crawl, budget_cut(crawl.board.source))
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self._budget_timer is not None and self._budget_timer.running:
             self._budget_timer.stop()
         for crawl in list(self.active.values()):
             self._finish(crawl, f"crawl ended before every request was answered ({reason})")
-        # Every request is answered: wait for the last normalizations and store them now.
-        for name in list(self._normalizing):
-            self._store_normalized(name)
+        # Every request is answered: store what is left now, a step of each source in turn.
+        settling = list(self.settling.values())
+        while settling:
+            settling = [source for source in settling if source.step_now()]
 
 
 class FinishedSourcesMiddleware:
@@ -300,29 +310,6 @@ class FinishedSourcesMiddleware:
         current = self.crawler.spider
         if isinstance(current, BoardsSpider) and request.meta.get(SOURCE) in current.finished:
             raise IgnoreRequest(f"source {request.meta[SOURCE]} is finished")
-
-
-@dataclass
-class _Normalizing:
-    """A finished source whose changed postings are being normalized in another process."""
-
-    future: Future[Normalized]
-    crawl: SourceCrawl
-    verdict: CrawlVerdict
-    batch: Sorted
-
-    def result(self) -> Normalized:
-        try:
-            return self.future.result()
-        except (BrokenExecutor, CancelledError):  # the worker died: normalize here instead
-            log.warning("%s: normalizing in this process", self.crawl.board.source.name)
-            return normalize_all(self.batch.to_normalize, self.crawl.board.source.company)
-
-
-def _call_in_reactor(function: Callable[..., None], *args: Any) -> None:
-    from twisted.internet import reactor
-
-    reactor.callFromThread(function, *args)
 
 
 def board_outputs(
@@ -365,6 +352,21 @@ def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVer
     )
 
 
+def budget_cut(source: SourceConfig) -> str:
+    return f"crawl ended early: its time budget ({format_duration(source.timeout)}) ran out"
+
+
+def size_limit(room: int, cap: int, settings: Any) -> tuple[int, str]:
+    """The most a source's next response may be (Scrapy's `download_maxsize`), and how a problem
+    names that limit: Scrapy's own, or what is left of the source's `max_raw_mb`."""
+    download_max = settings.getint("DOWNLOAD_MAXSIZE")
+    if download_max and download_max <= room:
+        return download_max, f"the {download_max / MB:g} MB download limit (DOWNLOAD_MAXSIZE)"
+    if room >= cap:
+        return cap, f"the source's {cap / MB:g} MB limit (max_raw_mb)"
+    return max(1, room), f"the {room / MB:.1f} MB left of the source's {cap / MB:g} MB (max_raw_mb)"
+
+
 def url_too_long(board: Board, request: scrapy.Request, limit: int) -> bool:
     """Scrapy's URL length filter would drop the request without a callback: say so instead."""
     if limit and len(request.url) > limit:
@@ -373,9 +375,16 @@ def url_too_long(board: Board, request: scrapy.Request, limit: int) -> bool:
     return False
 
 
-def routing_meta(board: Board, request: scrapy.Request, timeout: float, remaining: float) -> dict[str, Any]:
-    """A board request's meta as the shared crawl sends it: its source and callbacks by name."""
-    return {
+def routing_meta(
+    board: Board,
+    request: scrapy.Request,
+    timeout: float,
+    remaining: float,
+    size: tuple[int, str] | None = None,
+) -> dict[str, Any]:
+    """A board request's meta as the shared crawl sends it: its source and callbacks by name,
+    and (`size`, see `size_limit`) the most its response may be."""
+    meta = {
         **request.meta,
         SOURCE: board.source.name,
         CALLBACK: method_name(request.callback),
@@ -383,6 +392,9 @@ def routing_meta(board: Board, request: scrapy.Request, timeout: float, remainin
         # A hung board must not hold a download slot past its own budget.
         "download_timeout": min(timeout, max(1.0, remaining)),
     }
+    if size is not None:
+        meta["download_maxsize"], meta[SIZE_LIMIT] = size
+    return meta
 
 
 def method_name(method: Callable[..., Any] | None) -> str:

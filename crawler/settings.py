@@ -12,6 +12,9 @@ USER_AGENT = "rolewatch/0.1 (+https://github.com/rolewatch/rolewatch; job-alert 
 
 # No single request waits longer than this; a source's own budget may cut it shorter.
 DOWNLOAD_TIMEOUT = 60
+MB = 1024 * 1024
+# No single response is larger; a source's own `max_raw_mb` may cut it shorter.
+DOWNLOAD_MAXSIZE = 64 * MB
 
 
 WITHOUT_REMOTE_CONTROL = {
@@ -36,8 +39,11 @@ def crawl_settings(limits: CrawlSettings, overrides: dict[str, Any] | None = Non
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(limits.per_host),
         "DOWNLOADER": "crawler.downloader.PoliteDownloader",
         "DOWNLOAD_TIMEOUT": DOWNLOAD_TIMEOUT,
-        "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
-        "DOWNLOAD_WARNSIZE": 16 * 1024 * 1024,
+        "DOWNLOAD_MAXSIZE": DOWNLOAD_MAXSIZE,
+        "DOWNLOAD_WARNSIZE": 16 * MB,
+        # Per source, with the source's own overrides (see crawler/crawl.py).
+        "ROLEWATCH_MAX_POSTINGS": limits.max_postings,
+        "ROLEWATCH_MAX_RAW_BYTES": limits.max_raw_mb * MB,
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],

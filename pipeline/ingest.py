@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -149,7 +149,7 @@ class Ingest:
 
 class SourceIngest:
     """One source's crawl: postings are kept until the crawl's verdict is known, since only
-    then may it close anything; a board is a few thousand postings at most."""
+    then may it close anything; the crawl caps how many a source may bring."""
 
     def __init__(
         self,
@@ -204,6 +204,19 @@ class SourceIngest:
         path is that row, re-keyed to the id (`Sorted.renamed`); given from its listing alone
         while stored under its id, it is the stored job whose link ends with that path."""
         batch = Sorted()
+        for _ in self.sorting_out(batch, listing_only, listing_paths):
+            pass
+        return batch
+
+    def sorting_out(
+        self,
+        batch: Sorted,
+        listing_only: frozenset[str] = frozenset(),
+        listing_paths: Mapping[str, str] | None = None,
+        step: int = 500,
+    ) -> Iterator[None]:
+        """`sort_out` into `batch`, pausing after every `step` postings: hashing a big board's
+        postings takes long enough that a crawl serves other work in between."""
         if self._same_listing:
             batch.unchanged = {
                 ext: row for ext, (row, _, status) in self._stored.items() if status == PostingStatus.OPEN
@@ -213,7 +226,9 @@ class SourceIngest:
         by_link = self._stored_by_link(
             {paths[ext] for ext in listing_only if ext in paths and ext not in self._stored}
         )
-        for external_id, raw in self._raws.items():
+        for count, (external_id, raw) in enumerate(self._raws.items(), 1):
+            if count % step == 0:
+                yield
             stored_as = self._stored_as(external_id, external_id in listing_only, paths, by_link)
             row_id, stored_hash, status = self._stored.get(stored_as, (0, None, ""))
             if external_id in listing_only and row_id:
@@ -231,7 +246,6 @@ class SourceIngest:
                     listing_only_hash(digest) if external_id in listing_only else digest
                 )
         self._raws.clear()
-        return batch
 
     def _stored_as(
         self, external_id: str, listing_only: bool, paths: Mapping[str, str], by_link: Mapping[str, str]
@@ -272,7 +286,34 @@ class SourceIngest:
 
     def store(self, verdict: CrawlVerdict, batch: Sorted, normalized: Normalized) -> CrawlReport:
         """Write the crawl: versions and events for what changed, then the verdict's closings."""
+        writing = Writing(self, batch)
+        writing.add(normalized)
+        return writing.finish(verdict)
+
+
+class Writing:
+    """A crawl's changed postings written part by part (`add`), then its verdict (`finish`): a
+    crawl writing a big board may serve other work between parts, or stop early. A part is
+    one transaction per batch of postings, as `store_postings` writes it."""
+
+    def __init__(self, source_ingest: SourceIngest, batch: Sorted) -> None:
+        self.source_ingest = source_ingest
+        self.batch = batch
+        self.seen: set[str] = set()
+        self.unreadable: dict[str, str] = {}
+        self._renamed = {new: row_id for new, (row_id, _) in batch.renamed.items()}
+
+    def add(self, normalized: Normalized) -> None:
         postings, unreadable = normalized
+        self.unreadable.update(unreadable)
+        ingest, run_id = self.source_ingest.ingest, self.source_ingest.run_id
+        self.seen |= store_postings(
+            ingest.sessions, run_id, postings, ingest.hook, self.batch.hashes, self._renamed
+        )
+
+    def finish(self, verdict: CrawlVerdict) -> CrawlReport:
+        """The verdict's closings (a complete crawl's only), and what the crawl did."""
+        batch, unreadable = self.batch, self.unreadable
         # A job to be re-keyed but unreadable stays stored under its old id, and is kept open.
         kept_as = {old for new, (_, old) in batch.renamed.items() if new in unreadable}
         verdict = replace(
@@ -281,15 +322,19 @@ class SourceIngest:
             notes=[*verdict.notes, *unreadable.values()],
             stats={**verdict.stats, "rolewatch/unchanged": len(batch.unchanged)},
         )
-        sessions, hook = self.ingest.sessions, self.ingest.hook
-        renamed = {new: row_id for new, (row_id, _) in batch.renamed.items()}
-        seen = store_postings(sessions, self.run_id, postings, hook, batch.hashes, renamed)
-        seen |= set(batch.unchanged)
+        ingest, source = self.source_ingest.ingest, self.source_ingest.source
+        seen = self.seen | set(batch.unchanged)
         run = finish_crawl(
-            sessions, self.run_id, self.source, seen, verdict, hook, list(batch.unchanged.values())
+            ingest.sessions,
+            self.source_ingest.run_id,
+            source,
+            seen,
+            verdict,
+            ingest.hook,
+            list(batch.unchanged.values()),
         )
         return CrawlReport(
-            source=self.source.name,
+            source=source.name,
             crawl_run=run.id,
             status=run.status,
             seen=run.seen,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,10 @@ def faults(url: str) -> dict[str, tuple[Reply, str]]:
             "response is not valid JSON",
         ),
         "huge": (Reply(b"x" * 50 * 1024 * 1024), "response is not valid JSON"),
+        "oversized": (
+            Reply(b"x" * (64 * 1024 * 1024 + 1)),
+            "failed: the response was larger than the 64 MB download limit (DOWNLOAD_MAXSIZE)",
+        ),
         "redirect-loop": (
             Reply(b"", status=302, headers={"Location": f"{url}/v1/boards/redirect-loop/jobs?content=true"}),
             "redirect",
@@ -96,3 +102,95 @@ def test_failing_boards_each_get_a_clear_problem_close_nothing_and_spare_the_hea
     assert closed == []
     assert all(set(statuses) == {"open"} for statuses in open_by_source.values())
     assert set(open_by_source) == set(names)
+
+
+class _UnsizedHandler(BaseHTTPRequestHandler):
+    """Answers every path with a 2 MB JSON body sent without Content-Length, ended by closing
+    the connection, as a streaming server does: its size is known only once it is read."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({"jobs": [{"id": 1, "title": "x" * 2 * 1024 * 1024}]}).encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_a_source_past_its_raw_size_cap_ends_incomplete_naming_the_limit_and_closes_nothing(
+    tmp_path: Path,
+) -> None:
+    page = b"<html><body>" + b"<p>filler</p>" * 50_000 + b"</body></html>"  # 0.6 MB each
+    unsized = ThreadingHTTPServer(("127.0.0.1", 0), _UnsizedHandler)
+    threading.Thread(target=unsized.serve_forever, daemon=True).start()
+    with BoardServer() as server:
+        for name in ("a", "b"):
+            server.set(f"/pages/{name}", Reply(page, content_type="text/html"))
+        lines = [
+            f'database: "sqlite:///{tmp_path / "rolewatch.db"}"',
+            "sources:",
+            f"  - {{name: grown, type: greenhouse, board: grown, api_base: '{server.url}',"
+            " max_raw_mb: 1, close_after_missing: 1}",
+            f"  - {{name: unsized, type: greenhouse, board: any, api_base: 'http://127.0.0.1:"
+            f"{unsized.server_address[1]}', max_raw_mb: 1}}",
+            f"  - {{name: pages, type: jsonld, urls: ['{server.url}/pages/a', '{server.url}/pages/b'],"
+            " max_raw_mb: 1}",
+        ]
+        config = load_config(write_lines(tmp_path, lines))
+        server.set("/v1/boards/grown/jobs", Reply(board_of(0)))
+        (first,) = crawl_sources(config, ["grown"])
+        assert first.result["status"] == "complete"
+
+        server.set("/v1/boards/grown/jobs", Reply(json.dumps({"jobs": [], "pad": "x" * 2**21}).encode()))
+        outcomes = {outcome.source: outcome.result for outcome in crawl_sources(config)}
+    unsized.shutdown()
+    unsized.server_close()
+
+    base = server.url
+    assert outcomes["grown"]["problems"] == [
+        f"listing {base}/v1/boards/grown/jobs?content=true failed:"
+        " the response was larger than the source's 1 MB limit (max_raw_mb)"
+    ]
+    assert outcomes["grown"]["closed"] == 0
+    assert outcomes["unsized"]["problems"] == [
+        f"listing http://127.0.0.1:{unsized.server_address[1]}/v1/boards/any/jobs?content=true failed:"
+        " the response was larger than the source's 1 MB limit (max_raw_mb)"
+    ]
+    (pages,) = outcomes["pages"]["problems"]
+    assert pages.startswith("the board's responses add up to more than 1 MB: kept what came before")
+    assert pages.endswith("; raise max_raw_mb")
+    assert {result["status"] for result in outcomes.values()} == {"incomplete"}
+
+
+def test_a_board_too_big_to_store_within_its_budget_stops_storing_at_it_and_closes_nothing(
+    tmp_path: Path,
+) -> None:
+    jobs = 20_000  # a second or so to read, several to store: far more than the budget allows
+    with BoardServer() as server:
+        lines = [
+            f'database: "sqlite:///{tmp_path / "rolewatch.db"}"',
+            "sources:",
+            f"  - {{name: big, type: greenhouse, board: big, api_base: '{server.url}',"
+            " timeout: 3s, close_after_missing: 1}",
+        ]
+        config = load_config(write_lines(tmp_path, lines))
+        server.set("/v1/boards/big/jobs", Reply(board_of(0)))
+        (first,) = crawl_sources(config)
+        assert first.result["status"] == "complete"
+
+        listing = {"jobs": [{"id": number, "title": f"Job {number}"} for number in range(1, jobs + 1)]}
+        server.set("/v1/boards/big/jobs", json.dumps(listing))
+        (second,) = crawl_sources(config)
+
+    result = second.result
+    assert result["status"] == "incomplete"
+    assert result["problems"] == ["crawl ended early: its time budget (3s) ran out"]
+    assert result["seen"] == result["new"] < jobs
+    assert result["closed"] == 0
+
+
+def write_lines(folder: Path, lines: list[str]) -> Path:
+    path = folder / "rolewatch.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -287,3 +287,26 @@ def test_a_url_past_scrapys_length_limit_is_a_problem_not_a_request_waited_for(
         f"{board_server.url}/v1/boards/{long_board}"[:200]
         + "...: URL longer than 2083 characters, not fetched"
     ]
+
+
+def test_a_source_past_its_postings_cap_ends_incomplete_and_a_source_may_raise_its_own(
+    board_server: BoardServer, tmp_path: Path
+) -> None:
+    listed = serve_smartrecruiters(board_server)
+    roomy = greenhouse_board(3)
+    board_server.set("/v1/boards/roomy/jobs", json.dumps(roomy))
+    assert listed > 2 and len(roomy["jobs"]) > 2
+    path = tmp_path / "rolewatch.yaml"
+    path.write_text(
+        f'database: "sqlite:///{tmp_path / "rolewatch.db"}"\ncrawl: {{max_postings: 2}}\nsources:\n'
+        + sources_yaml(board_server.url, ["roomy"], {"roomy": "    max_postings: 100\n"})
+        + f"  - name: tieto\n    type: smartrecruiters\n    board: Tieto2\n    api_base: {board_server.url}\n"
+    )
+
+    outcomes = {outcome.source: outcome.result for outcome in crawl_sources(load_config(path))}
+
+    assert outcomes["roomy"]["status"] == "complete"
+    assert outcomes["roomy"]["new"] == len(roomy["jobs"])
+    tieto = outcomes["tieto"]
+    assert (tieto["status"], tieto["new"], tieto["closed"]) == ("incomplete", 2, 0)
+    assert tieto["problems"] == ["the board lists more than 2 postings: kept the first 2; raise max_postings"]

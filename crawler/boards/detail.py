@@ -11,18 +11,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
-from crawler.boards.base import Board
+from crawler.boards.base import Board, failure_reason
 from crawler.items import ExtractResult, RawPosting
 from pipeline.ingest import raw_hash
-
-
-def failure_reason(failure: Failure) -> str:
-    """ "HTTP 503", "Forbidden by robots.txt", "TCP connection timed out"..."""
-    error = failure.value
-    if isinstance(error, HttpError):
-        return f"HTTP {error.response.status}"
-    return failure.getErrorMessage() or type(error).__name__
-
 
 # A detail answering so says the job is gone, whatever the listing read a moment earlier said.
 GONE = (404, 410)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from crawler.extract.common import read_each, text_or_none, unescape_html
@@ -12,8 +13,9 @@ from crawler.items import ExtractResult, RawPosting
 _INTERVAL = re.compile(r"^1 (HOUR|DAY|WEEK|MONTH|YEAR)$", re.IGNORECASE)
 
 
-def extract_ashby(payload: Any, company: str | None = None) -> ExtractResult:
-    """Postings from an Ashby job board; jobs without id or title, or unlisted, are dropped."""
+def extract_ashby(payload: Any, company: str | None = None, limit: int | None = None) -> ExtractResult:
+    """Postings from an Ashby job board; jobs without id or title, or unlisted, are dropped. At
+    most `limit` postings are read."""
     jobs = payload.get("jobs") if isinstance(payload, dict) else None
     if not isinstance(jobs, list):
         raise ValueError("Ashby payload has no 'jobs' list")
@@ -26,7 +28,7 @@ def extract_ashby(payload: Any, company: str | None = None) -> ExtractResult:
             return None
         return _posting(job, external_id, title, company)
 
-    result.postings += read_each(jobs, result, "jobs", build)
+    result.postings += islice(read_each(jobs, result, "jobs", build), limit)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from crawler.extract.common import label, names, read_each, text_or_none, unescape_html
@@ -9,15 +10,17 @@ from crawler.items import ExtractResult, RawPosting
 from pipeline.normalize import is_placeholder
 
 
-def extract_greenhouse(payload: Any, company: str | None = None) -> ExtractResult:
-    """Postings from a Greenhouse board listing; jobs without id or title are dropped."""
+def extract_greenhouse(payload: Any, company: str | None = None, limit: int | None = None) -> ExtractResult:
+    """Postings from a Greenhouse board listing; jobs without id or title are dropped. At most
+    `limit` postings are read: a crawl reads no further than its cap."""
     result = ExtractResult()
     jobs = payload.get("jobs") if isinstance(payload, dict) else None
     if not isinstance(jobs, list):
         raise ValueError("Greenhouse payload has no 'jobs' list")
-    result.postings += read_each(
+    read = read_each(
         jobs, result, "jobs", lambda _, job, external_id, title: _posting(job, external_id, title, company)
     )
+    result.postings += islice(read, limit)
     total = (payload.get("meta") or {}).get("total")
     if isinstance(total, int) and total > len(jobs):
         result.incomplete_reason = f"board reports {total} jobs but listed {len(jobs)}"

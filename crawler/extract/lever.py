@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from crawler.extract.common import read_each, text_or_none, unescape_html
@@ -14,20 +15,22 @@ from crawler.items import ExtractResult, RawPosting
 _INTERVAL = re.compile(r"^per-(hour|day|week|month|year)\b")
 
 
-def extract_lever(payload: Any, company: str | None = None) -> ExtractResult:
-    """Postings from a Lever site listing; postings without id or title (`text`) are dropped."""
+def extract_lever(payload: Any, company: str | None = None, limit: int | None = None) -> ExtractResult:
+    """Postings from a Lever site listing; postings without id or title (`text`) are dropped. At
+    most `limit` postings are read."""
     if not isinstance(payload, list):
         # An unknown site answers {"ok": false, "error": "Document not found"}.
         error = payload.get("error") if isinstance(payload, dict) else None
         raise ValueError(f"Lever payload is not a list of postings{f' ({error})' if error else ''}")
     result = ExtractResult()
-    result.postings += read_each(
+    read = read_each(
         payload,
         result,
         "",
         lambda _, job, external_id, title: _posting(job, external_id, title, company),
         title_key="text",
     )
+    result.postings += islice(read, limit)
     return result
 
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from crawler.extract.common import read_each, text_or_none, unescape_html
 from crawler.items import ExtractResult, RawPosting
 
 
-def extract_recruitee(payload: Any, company: str | None = None) -> ExtractResult:
-    """Postings from a Recruitee offers listing; offers without id or title are dropped."""
+def extract_recruitee(payload: Any, company: str | None = None, limit: int | None = None) -> ExtractResult:
+    """Postings from a Recruitee offers listing; offers without id or title are dropped. At most
+    `limit` postings are read."""
     offers = payload.get("offers") if isinstance(payload, dict) else None
     if not isinstance(offers, list):
         raise ValueError("Recruitee payload has no 'offers' list")
     result = ExtractResult()
-    result.postings += read_each(
+    read = read_each(
         offers, result, "offers", lambda _, offer, offer_id, title: _posting(offer, offer_id, title, company)
     )
+    result.postings += islice(read, limit)
     return result
 
 

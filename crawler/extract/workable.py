@@ -11,10 +11,11 @@ from crawler.items import ExtractResult, RawPosting
 SHORT_LINK = "https://apply.workable.com/j/{shortcode}"
 
 
-def extract_workable(payload: Any, company: str | None = None) -> ExtractResult:
+def extract_workable(payload: Any, company: str | None = None, limit: int | None = None) -> ExtractResult:
     """Postings from either Workable shape; jobs without shortcode or title are dropped.
 
     The widget lists a job once per location, so repeated shortcodes are merged into one posting.
+    At most `limit` postings are read.
     """
     if isinstance(payload, dict) and isinstance(payload.get("jobs"), list):
         key, jobs = "jobs", payload["jobs"]
@@ -33,6 +34,8 @@ def extract_workable(payload: Any, company: str | None = None) -> ExtractResult:
             continue
         by_shortcode[posting.external_id] = posting
         result.postings.append(posting)
+        if len(result.postings) == limit:
+            break
     total = payload.get("total")
     # A v3 page with `nextPage` is one of several; without it, `total` must match what came.
     if isinstance(total, int) and total > len(jobs) and not payload.get("nextPage"):
