@@ -30,6 +30,7 @@ FAMILIES: dict[str, Family] = {
         Family("recruitee", "board", "crawler.boards.recruitee:RecruiteeBoard"),
         Family("workday", "board", "crawler.boards.workday:WorkdayBoard"),
         Family("teamtailor", "board", "crawler.boards.teamtailor:TeamtailorBoard"),
+        Family("personio", "board", "crawler.boards.personio:PersonioBoard"),
         Family("rippling", "board", "crawler.boards.rippling:RipplingBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),

@@ -241,7 +241,7 @@ def test_an_unknown_board_is_not_found_and_closes_nothing(
         missing = crawl_source(config, "upcloud")
         assert missing.result["status"] == "incomplete"
         assert missing.result["problems"] == [
-            f"board not found: {board_server.url}{FEED}?offset=0&per_page=100 answered HTTP 404"
+            f"board not found: listing {board_server.url}{FEED}?offset=0&per_page=100 answered HTTP 404"
         ]
         assert missing.result["closed"] == 0
 
@@ -250,8 +250,9 @@ def test_an_unknown_board_is_not_found_and_closes_nothing(
     board_server.set("/", Reply(b"<html><body>Teamtailor</body></html>", content_type="text/html"))
     redirected = crawl_source(config, "upcloud")
     assert redirected.result["status"] == "incomplete"
+    listing = f"{board_server.url}{FEED}?offset=0&per_page=100"
     assert redirected.result["problems"] == [
-        f"board not found: {board_server.url}{FEED}?offset=0&per_page=100 redirects to {board_server.url}/"
+        f"board not found: listing {listing} redirects to {board_server.url}/"
     ]
     assert redirected.result["closed"] == 0
     assert len(stored_postings(database_url)) == 3

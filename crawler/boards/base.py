@@ -153,6 +153,10 @@ class OneRequestBoard(Board):
     def extract(payload: Any, company: str | None, limit: int | None = None) -> ExtractResult:
         raise NotImplementedError
 
+    def decode(self, response: Response) -> Any | None:
+        """The payload `extract` reads: the body's JSON (a board of XML hands over the bytes)."""
+        return self.decode_json(response)
+
     def start(self) -> Iterator[scrapy.Request]:
         url = self.listing_url(self.source)
         # Conditional: an unchanged board answers 304 and its stored listing is parsed again.
@@ -165,7 +169,7 @@ class OneRequestBoard(Board):
         if digest == self.known_listing:
             self.listing, self.same_listing, self.listing_complete = digest, True, True
             return
-        payload = self.decode_json(response)
+        payload = self.decode(response)
         if payload is None:
             return
         try:

@@ -1,4 +1,4 @@
-"""Boards of vendors that answer a board they do not know with 404, or by redirecting its
+"""Boards of vendors that answer a board they do not know with 404 (or 410), or by redirecting its
 listing to their home page: either is "board not found", never an empty board."""
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ class TenantBoard(Board):
 
     def listing_failed(self, failure: Failure) -> None:
         error = failure.value
-        if isinstance(error, HttpError) and error.response.status == 404:
-            self.record_problem(f"{NOT_FOUND}: {error.response.url} answered HTTP 404")
+        if isinstance(error, HttpError) and error.response.status in (404, 410):
+            status = error.response.status
+            self.record_problem(f"{NOT_FOUND}: listing {error.response.url} answered HTTP {status}")
             return
         super().listing_failed(failure)
 
@@ -30,6 +31,6 @@ class TenantBoard(Board):
         domain of the vendor) is the board moving, and is read."""
         redirects = response.meta.get("redirect_urls") or []
         if redirects and urlsplit(redirects[0]).path != urlsplit(response.url).path:
-            self.record_problem(f"{NOT_FOUND}: {redirects[0]} redirects to {response.url}")
+            self.record_problem(f"{NOT_FOUND}: listing {redirects[0]} redirects to {response.url}")
             return False
         return True
