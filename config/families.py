@@ -31,6 +31,7 @@ FAMILIES: dict[str, Family] = {
         Family("workday", "board", "crawler.boards.workday:WorkdayBoard"),
         Family("teamtailor", "board", "crawler.boards.teamtailor:TeamtailorBoard"),
         Family("personio", "board", "crawler.boards.personio:PersonioBoard"),
+        Family("pinpoint", "board", "crawler.boards.pinpoint:PinpointBoard"),
         Family("rippling", "board", "crawler.boards.rippling:RipplingBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
