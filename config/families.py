@@ -33,6 +33,7 @@ FAMILIES: dict[str, Family] = {
         Family("personio", "board", "crawler.boards.personio:PersonioBoard"),
         Family("pinpoint", "board", "crawler.boards.pinpoint:PinpointBoard"),
         Family("rippling", "board", "crawler.boards.rippling:RipplingBoard"),
+        Family("gem", "board", "crawler.boards.gem:GemBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )
