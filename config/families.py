@@ -32,6 +32,7 @@ FAMILIES: dict[str, Family] = {
         Family("teamtailor", "board", "crawler.boards.teamtailor:TeamtailorBoard"),
         Family("personio", "board", "crawler.boards.personio:PersonioBoard"),
         Family("pinpoint", "board", "crawler.boards.pinpoint:PinpointBoard"),
+        Family("bamboohr", "board", "crawler.boards.bamboohr:BambooHRBoard"),
         Family("rippling", "board", "crawler.boards.rippling:RipplingBoard"),
         Family("gem", "board", "crawler.boards.gem:GemBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
