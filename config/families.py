@@ -35,6 +35,7 @@ FAMILIES: dict[str, Family] = {
         Family("bamboohr", "board", "crawler.boards.bamboohr:BambooHRBoard"),
         Family("rippling", "board", "crawler.boards.rippling:RipplingBoard"),
         Family("gem", "board", "crawler.boards.gem:GemBoard"),
+        Family("oracle", "board", "crawler.boards.oracle:OracleBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )

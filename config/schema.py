@@ -214,6 +214,11 @@ class SourceConfig(Strict):
                 "a 'workday' source needs 'board: tenant/site' and 'api_base' "
                 "(the careers host, e.g. https://nvidia.wd5.myworkdayjobs.com)"
             )
+        if self.type == "oracle" and not self.api_base:
+            raise ValueError(
+                "an 'oracle' source needs 'board' (the site number, e.g. CX_1) and 'api_base' "
+                "(the tenant's host, e.g. https://ejov.fa.ca2.oraclecloud.com)"
+            )
         return self
 
     @model_validator(mode="after")
