@@ -435,6 +435,10 @@ class CrawlSettings(Strict):
     # the source ends incomplete (nothing closed) with what it had so far.
     max_postings: int = Field(20000, ge=1)
     max_raw_mb: int = Field(256, ge=1)
+    # A board on a public host may send the crawler to loopback, private, link-local or
+    # reserved addresses (a redirect, a link): only with this on (a source configured on such
+    # an address may always).
+    allow_private: bool = False
 def _queue_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"queue must be a Redis URL (redis://host:port/db), not {value!r}")

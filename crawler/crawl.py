@@ -34,6 +34,7 @@ from config.schema import SourceConfig, format_duration
 from crawler.boards.base import SIZE_LIMIT, Board
 from crawler.boards.detail import DetailBoard
 from crawler.middlewares import SOURCE
+from crawler.private_hosts import OWN_HOSTS, own_hosts
 from crawler.registry import board_for
 from crawler.settings import MB
 from crawler.settle import Settling
@@ -387,6 +388,7 @@ def routing_meta(
     meta = {
         **request.meta,
         SOURCE: board.source.name,
+        OWN_HOSTS: own_hosts(board.source),
         CALLBACK: method_name(request.callback),
         ERRBACK: method_name(request.errback) if request.errback else None,
         # A hung board must not hold a download slot past its own budget.

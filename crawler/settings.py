@@ -53,8 +53,11 @@ def crawl_settings(limits: CrawlSettings, overrides: dict[str, Any] | None = Non
         "RETRY_BACKOFF_BASE": 1.0,
         # Listing requests send If-None-Match / If-Modified-Since; see crawler/middlewares.py.
         "ROLEWATCH_CONDITIONAL_REQUESTS": True,
+        "ROLEWATCH_ALLOW_PRIVATE": limits.allow_private,
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.crawl.FinishedSourcesMiddleware": 50,
+            # Before robots.txt (100) is fetched for a host, and seeing every redirected request.
+            "crawler.private_hosts.PrivateAddressMiddleware": 60,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.RetryAfterMiddleware": 550,
             "crawler.middlewares.ConditionalRequestsMiddleware": 905,
