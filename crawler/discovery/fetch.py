@@ -8,7 +8,6 @@ mapped host is the user's explicit choice, so it is not checked for private addr
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import time
 from collections.abc import Mapping
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+
+from crawler.private_hosts import not_public
 
 MAX_BYTES = 5 * 1024 * 1024
 TIMEOUT_SECONDS = 15.0
@@ -142,11 +143,10 @@ def refuse_private_host(url: str, host: str) -> None:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
     except (socket.gaierror, UnicodeError) as error:
         raise FetchRefused(f"{url}: cannot resolve {host}: {error}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global or ip.is_multicast:
+    for address in sorted(str(address) for address in addresses):
+        if not_public(address):
             raise FetchRefused(
-                f"{url}: {host} is a private, loopback or reserved address ({ip}); "
+                f"{url}: {host} is a private, loopback or reserved address ({address}); "
                 "not fetched (--allow-private allows it)"
             )
 
