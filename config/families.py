@@ -36,6 +36,7 @@ FAMILIES: dict[str, Family] = {
         Family("rippling", "board", "crawler.boards.rippling:RipplingBoard"),
         Family("gem", "board", "crawler.boards.gem:GemBoard"),
         Family("oracle", "board", "crawler.boards.oracle:OracleBoard"),
+        Family("breezy", "board", "crawler.boards.breezy:BreezyBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )
