@@ -37,6 +37,7 @@ FAMILIES: dict[str, Family] = {
         Family("gem", "board", "crawler.boards.gem:GemBoard"),
         Family("oracle", "board", "crawler.boards.oracle:OracleBoard"),
         Family("breezy", "board", "crawler.boards.breezy:BreezyBoard"),
+        Family("successfactors", "board", "crawler.boards.successfactors:SuccessFactorsBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )

@@ -142,6 +142,18 @@ def test_a_custom_domain_of_a_subdomain_family_is_read_at_its_own_host(tmp_path:
         assert config.read_text() == written  # a board added twice changes nothing
 
 
+def test_a_branded_successfactors_host_is_told_by_its_assets_and_read_at_its_own_host() -> None:
+    feed = (REAL / "successfactors/qorvo-rmk-rss-feed.xml").read_bytes()
+    with BoardServer() as server:
+        page = '<link rel="stylesheet" href="https://rmkcdn.successfactors.com/84a0b9a1/c.css">'
+        server.set("/", html(page))
+        server.set("/googlefeed.xml", Reply(feed, content_type="application/rss+xml"))
+        result = run("add", server.url, "--allow-private", "--json")
+        [found] = as_json(result)
+        assert (found["type"], found["api_base"]) == ("successfactors", server.url), result.output
+        assert found["postings"] == 2
+
+
 def test_write_keeps_a_flow_styled_source_list_in_its_style(tmp_path: Path, server: BoardServer) -> None:
     config = tmp_path / "rolewatch.yaml"
     text = (

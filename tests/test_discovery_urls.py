@@ -104,6 +104,15 @@ RESOLVED = [
     ("https://api.gem.com/job_board/v0/resprop/job_posts/", BoardRef("gem", "resprop")),
     ("https://join.com/companies/bexio/1234-devops-engineer", BoardRef("join", "bexio")),
     ("https://www.comeet.com/jobs/cheq/A6.00B", BoardRef("comeet", "cheq/A6.00B")),
+    # SuccessFactors: the company of its own careers hosts' query, the host as api_base.
+    (
+        "https://career5.successfactors.eu/career?company=SwissRe&career_ns=job_listing_summary",
+        BoardRef("successfactors", "SwissRe", "https://career5.successfactors.eu"),
+    ),
+    (
+        "https://career17.sapsf.com/career?career_ns=job_listing&company=TTCPRODUCTION",
+        BoardRef("successfactors", "TTCPRODUCTION", "https://career17.sapsf.com"),
+    ),
     # Oracle Recruiting Cloud: the site number, and the tenant's host as api_base.
     (
         "https://ejov.fa.ocs.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX_1/requisitions",
@@ -125,6 +134,7 @@ UNRESOLVED = [
     "https://www.recruitee.com/",
     "https://acme.wd5.myworkdayjobs.com/",  # a Workday host without a site
     "https://ats.rippling.com/",
+    "https://career5.successfactors.eu/career",  # no company named
     "https://example.com/careers",
     "ftp://boards.greenhouse.io/stripe",  # not http(s)
     "mailto:jobs@example.com",
@@ -148,4 +158,5 @@ def test_the_table_covers_every_family_with_many_shapes() -> None:
     assert families >= {
         "greenhouse", "lever", "ashby", "smartrecruiters", "workable", "recruitee", "workday",
         "teamtailor", "personio", "pinpoint", "bamboohr", "rippling", "gem", "oracle", "breezy",
+        "successfactors",
     }  # fmt: skip

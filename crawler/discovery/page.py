@@ -33,6 +33,7 @@ _INLINE = (
 _CUSTOM_DOMAIN_MARKERS = (
     ("teamtailor", re.compile(r"teamtailor-cdn\.com|teamtailor\.com/assets", re.I)),
     ("recruitee", re.compile(r"recruiteecdn\.com", re.I)),
+    ("successfactors", re.compile(r"rmkcdn\.successfactors\.com", re.I)),
 )
 CAREERS_WORDS = re.compile(
     r"\b(careers?|jobs?|join[- ]us|work[- ]with[- ]us|open (?:roles|positions)|vacanc(?:y|ies)|"

@@ -282,6 +282,18 @@ def _comeet(url: _Url) -> BoardRef | None:
     return BoardRef("comeet", f"{company}/{board}") if company and board else None
 
 
+# SuccessFactors' own careers hosts (career5.successfactors.eu, career17.sapsf.com) name the
+# company in the query; branded hosts carry no vendor name (see `page._CUSTOM_DOMAIN_MARKERS`).
+_SUCCESSFACTORS_HOST = re.compile(r"^career\d*\.(?:successfactors|sapsf)\.(?:com|eu)$")
+
+
+def _successfactors(url: _Url) -> BoardRef | None:
+    if not _SUCCESSFACTORS_HOST.match(url.host):
+        return None
+    company = _first(url.query, "company")
+    return BoardRef("successfactors", company, url.origin) if company else None
+
+
 def _eightfold(url: _Url) -> BoardRef | None:
     token = _subdomain(url, "eightfold.ai")
     return BoardRef("eightfold", token) if token else None
@@ -307,4 +319,5 @@ _RULES: tuple[Callable[[_Url], BoardRef | None], ...] = (
     _subdomain_family("breezy", "breezy.hr"),
     _comeet,
     _eightfold,
+    _successfactors,
 )
