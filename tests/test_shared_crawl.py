@@ -243,7 +243,8 @@ def test_boards_on_one_host_share_its_per_host_limit(board_server: BoardServer, 
 def test_sources_begin_as_there_is_room_so_a_long_queue_spends_no_budget_waiting(
     board_server: BoardServer, tmp_path: Path
 ) -> None:
-    # One request at a time, 0.3 s each: 30 boards take 9 s, three times each source's budget.
+    # One request at a time, 0.3 s each: 30 boards take 9 s, over twice each source's budget (of
+    # which fetching may take nine tenths).
     # Begun all at once, the last ones would run out of budget before their turn came.
     names = [f"queue{index:02d}" for index in range(30)]
     for index, name in enumerate(names):
@@ -254,7 +255,7 @@ def test_sources_begin_as_there_is_room_so_a_long_queue_spends_no_budget_waiting
     path.write_text(
         f'database: "sqlite:///{tmp_path / "rolewatch.db"}"\n'
         "crawl: {concurrency: 1, per_host: 1, autothrottle: false}\nsources:\n"
-        + sources_yaml(board_server.url, names, {name: "    timeout: 3s\n" for name in names})
+        + sources_yaml(board_server.url, names, {name: "    timeout: 4s\n" for name in names})
     )
 
     outcomes = crawl_sources(load_config(path))
