@@ -38,6 +38,7 @@ FAMILIES: dict[str, Family] = {
         Family("oracle", "board", "crawler.boards.oracle:OracleBoard"),
         Family("breezy", "board", "crawler.boards.breezy:BreezyBoard"),
         Family("successfactors", "board", "crawler.boards.successfactors:SuccessFactorsBoard"),
+        Family("eightfold", "board", "crawler.boards.eightfold:EightfoldBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )

@@ -89,7 +89,12 @@ RESOLVED = [
     ("https://acme.bamboohr.com/careers/list", BoardRef("bamboohr", "acme")),
     ("https://acme.breezy.hr/p/abc123-site-reliability-engineer", BoardRef("breezy", "acme")),
     ("https://acme.careers.hibob.com/jobs", BoardRef("hibob", "acme")),
-    ("https://albemarle.eightfold.ai/careers?domain=albemarle.com", BoardRef("eightfold", "albemarle")),
+    ("https://albemarle.eightfold.ai/careers?domain=albemarle.com", BoardRef("eightfold", "albemarle.com")),
+    (
+        "https://aexp.eightfold.ai/careers/job/1099?domain=americanexpress.com",
+        BoardRef("eightfold", "americanexpress.com", "https://aexp.eightfold.ai"),
+    ),
+    ("https://albemarle.eightfold.ai/careers", BoardRef("eightfold", "albemarle")),
     # Rippling (locale prefix), Gem, JOIN, Comeet: path tenants.
     ("https://ats.rippling.com/blackrock-neurotech/jobs", BoardRef("rippling", "blackrock-neurotech")),
     (

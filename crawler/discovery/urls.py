@@ -295,8 +295,16 @@ def _successfactors(url: _Url) -> BoardRef | None:
 
 
 def _eightfold(url: _Url) -> BoardRef | None:
-    token = _subdomain(url, "eightfold.ai")
-    return BoardRef("eightfold", token) if token else None
+    """The board is the company's domain (`?domain=`), read on its tenant's host; a tenant
+    named otherwise than its domain keeps its host as api_base."""
+    tenant = _subdomain(url, "eightfold.ai")
+    if not tenant:
+        return None
+    domain = _first(url.query, "domain")
+    if domain is None:
+        return BoardRef("eightfold", tenant)
+    same = domain.split(".")[0].lower() == tenant.lower()
+    return BoardRef("eightfold", domain, None if same else f"https://{tenant}.eightfold.ai")
 
 
 _RULES: tuple[Callable[[_Url], BoardRef | None], ...] = (
