@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from pipeline.models import Base
+from pipeline.search import outside_index
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -17,5 +18,7 @@ with engine.begin() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        # The full-text index is made by hand (migration 0009): autogenerate must not drop it.
+        include_name=outside_index,
     )
     context.run_migrations()

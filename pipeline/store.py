@@ -22,6 +22,7 @@ from pipeline.identity import content_hash, fingerprint
 from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, utcnow
 from pipeline.process import crawling_elsewhere, this_process
 from pipeline.record import MATERIAL_FIELDS, PostingRecord
+from pipeline.search import index_new, reindex
 from pipeline.states import EventType, PostingStatus, RunStatus
 
 BATCH_SIZE = 500
@@ -256,6 +257,8 @@ def _store_batch(
     events: list[Event] = []
     # Announcements of postings stored from their listing alone, now told of in full.
     refilled: list[Event] = []
+    # (posting id, previous data, new data) of each new current version, for the search index.
+    rewritten: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for posting in batch:
         row = existing.get(posting.external_id)
         if row is None:
@@ -271,6 +274,7 @@ def _store_batch(
         version, diff = previous, {}
         if digest != row.current_hash:
             version = _add_version(session, row, posting, digest, where.run_id)
+            rewritten.append((row.id, previous.data, version.data))
             row.current_hash = digest
             row.fingerprint = fingerprint(posting.company, posting.title, posting.locations)
             diff = field_diff(_material_of(previous), material)
@@ -300,6 +304,7 @@ def _store_batch(
                     posting=row, version=version, crawl_run_id=where.run_id, type=EventType.CHANGED, diff=diff
                 )
             )
+    reindex(session, rewritten)
     for event in events:
         event.announced = event.posting.duplicate_of_id is None
     session.add_all(events)
@@ -380,6 +385,7 @@ def _insert_new(
             ],
         )
     )
+    index_new(session, [(posting_ids[p.external_id], datas[p.external_id]) for p in fresh])
     records = [
         EventRecord(
             id=0,  # known once the row is written, below

@@ -12,15 +12,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, select
 
 import migrations
-from pipeline.db import alembic_config, is_current, make_engine, open_database
+from pipeline.db import alembic_config, is_current, make_engine, open_database, session_factory
 from pipeline.models import Base, Event, OutboxItem
+from pipeline.search import outside_index
 
 
 def test_the_migrations_build_the_schema_the_models_describe(database_url: str) -> None:
     engine = open_database(database_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            context = MigrationContext.configure(connection, opts={"include_name": outside_index})
+            differences = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
     assert differences == []
@@ -128,3 +130,47 @@ def test_items_and_digests_stored_under_a_url_with_its_token_are_renamed_to_the_
         engine.dispose()
     assert "SECRETTOKEN" not in stored_address(hook)
     assert stored_address(hook).startswith("https://hooks.slack.com/… #")
+
+
+def test_postings_stored_before_the_search_index_existed_are_found_after_the_upgrade(
+    database_url: str,
+) -> None:
+    from rolewatch.search import search_postings
+
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0008")
+    tables = MetaData()
+    tables.reflect(engine)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    posting = {"source_id": 1, "fingerprint": "f", "status": "open", "first_seen": now, "last_seen": now,
+               "missing_count": 0, "current_hash": "h"}  # fmt: skip
+    rows = [
+        ("sources", {"id": 1, "name": "stripe", "type": "greenhouse", "created_at": now}),
+        ("postings", {"id": 1, "external_id": "1", "version_count": 2, **posting}),
+        ("postings", {"id": 2, "external_id": "2", "version_count": 1, **posting}),
+        ("posting_versions", {"id": 1, "posting_id": 1, "number": 1, "content_hash": "a", "seen_at": now,
+                              "data": {"title": "Chef", "description": "Cooking for the team."}}),
+        ("posting_versions", {"id": 2, "posting_id": 1, "number": 2, "content_hash": "b", "seen_at": now,
+                              "data": {"title": "Site Reliability Engineer", "department": "Infrastructure",
+                                       "description": "Keep the databases up."}}),
+        ("posting_versions", {"id": 3, "posting_id": 2, "number": 1, "content_hash": "c", "seen_at": now,
+                              "data": {"title": "Accountant", "description": "Reliability of the books."}}),
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        for name, row in rows:
+            connection.execute(tables.tables[name].insert().values(**row))
+    engine.dispose()
+
+    engine = open_database(database_url)
+    try:
+        with session_factory(engine)() as session:
+
+            def found(query: str) -> list[int]:
+                return [hit.posting.id for hit in search_postings(session, query)]
+
+            assert found('"site reliability"') == [1]
+            assert found("database infrastructure") == [1]  # a department, a stemmed word
+            assert found("reliability") == [1, 2]  # the title's hit first
+            assert found("cooking") == []  # only the current version is indexed
+    finally:
+        engine.dispose()
