@@ -39,6 +39,7 @@ FAMILIES: dict[str, Family] = {
         Family("breezy", "board", "crawler.boards.breezy:BreezyBoard"),
         Family("successfactors", "board", "crawler.boards.successfactors:SuccessFactorsBoard"),
         Family("eightfold", "board", "crawler.boards.eightfold:EightfoldBoard"),
+        Family("comeet", "board", "crawler.boards.comeet:ComeetBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )
