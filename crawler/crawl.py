@@ -30,9 +30,10 @@ from scrapy.utils.asyncio import sleep
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from config.schema import SourceConfig, format_duration
+from config.schema import SourceConfig
 from crawler.boards.base import SIZE_LIMIT, Board
 from crawler.boards.detail import DetailBoard
+from crawler.limits import budget_cut, size_limit
 from crawler.middlewares import SOURCE
 from crawler.private_hosts import OWN_HOSTS, own_hosts
 from crawler.registry import board_for
@@ -351,21 +352,6 @@ def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVer
         listing_only=frozenset(getattr(board, "listing_only", ())),
         listing_paths=dict(getattr(board, "listing_paths", {})),
     )
-
-
-def budget_cut(source: SourceConfig) -> str:
-    return f"crawl ended early: its time budget ({format_duration(source.timeout)}) ran out"
-
-
-def size_limit(room: int, cap: int, settings: Any) -> tuple[int, str]:
-    """The most a source's next response may be (Scrapy's `download_maxsize`), and how a problem
-    names that limit: Scrapy's own, or what is left of the source's `max_raw_mb`."""
-    download_max = settings.getint("DOWNLOAD_MAXSIZE")
-    if download_max and download_max <= room:
-        return download_max, f"the {download_max / MB:g} MB download limit (DOWNLOAD_MAXSIZE)"
-    if room >= cap:
-        return cap, f"the source's {cap / MB:g} MB limit (max_raw_mb)"
-    return max(1, room), f"the {room / MB:.1f} MB left of the source's {cap / MB:g} MB (max_raw_mb)"
 
 
 def url_too_long(board: Board, request: scrapy.Request, limit: int) -> bool:
