@@ -13,54 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
+from config.errors import ConfigError
 from config.references import reference_problems
 from config.schema import Config
+from config.yamlfile import decode_config, parse_yaml, read_config_bytes
+
+__all__ = ["ConfigError", "load_config", "parse_config"]
 
 EXAMPLE = "config/rolewatch.example.yaml"
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-class ConfigError(Exception):
-    """Raised by the loader when a config file cannot be used; `problems` lists each one.
-
-    Nothing has been touched when it is raised: callers load the config before opening the
-    database.
-    """
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-
 def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> Config:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ConfigError([f"{path}: cannot read config: {error.strerror or error}"]) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line, column = before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1
-        raise ConfigError(
-            [f"{path}:{line}:{column}: the config is not UTF-8 text (byte 0x{data[error.start]:02x} here)"]
-        ) from None
-    return parse_config(text, str(path), env)
+    return parse_config(decode_config(read_config_bytes(path), str(path)), str(path), env)
 
 
 def parse_config(text: str, filename: str = "<config>", env: dict[str, str] | None = None) -> Config:
     env = dict(os.environ) if env is None else env
-    try:
-        tree = YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
-        raise ConfigError([f"{where}: invalid YAML: {error.problem or error.context}"]) from None
+    tree = parse_yaml(text, filename)
     if tree is None:
         raise ConfigError(
             [f"{filename}:1:1: the config is empty: it needs `sources:` at least (see {EXAMPLE})"]
@@ -69,7 +42,7 @@ def parse_config(text: str, filename: str = "<config>", env: dict[str, str] | No
         raise ConfigError([f"{filename}:1:1: the config must be a mapping of settings"])
 
     problems: list[str] = []
-    data = _interpolate(tree, tree, (), filename, env, problems)
+    data = _interpolate(tree, filename, env, problems)
     if problems:
         raise ConfigError(problems)
     try:
@@ -83,34 +56,38 @@ def parse_config(text: str, filename: str = "<config>", env: dict[str, str] | No
     return config
 
 
-def _interpolate(
-    tree: Any,
-    node: Any,
-    path: tuple[Any, ...],
-    filename: str,
-    env: dict[str, str],
-    problems: list[str],
-) -> Any:
-    """Plain Python data with `${VAR}` / `${VAR:-default}` replaced from the environment."""
-    if isinstance(node, dict):
-        return {k: _interpolate(tree, v, (*path, k), filename, env, problems) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_interpolate(tree, v, (*path, i), filename, env, problems) for i, v in enumerate(node)]
-    if isinstance(node, str) and "${" in node and not _expanded_when_sent(path):
+def _interpolate(tree: CommentedMap, filename: str, env: dict[str, str], problems: list[str]) -> Any:
+    """Plain Python data with `${VAR}` / `${VAR:-default}` replaced from the environment.
 
-        def substitute(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
-            if name in env:
-                return env[name]
-            if default is not None:
-                return default
-            problems.append(
-                f"{_position(filename, tree, path)}: {_dotted(path)}: environment variable {name} is not set"
-            )
-            return ""
+    A node the YAML shares through aliases is converted once and stays shared: copying it for
+    each alias would cost what the aliases expand to.
+    """
+    converted: dict[int, Any] = {}
 
-        return ENV_REF.sub(substitute, node)
-    return node
+    def convert(node: Any, path: tuple[Any, ...]) -> Any:
+        if isinstance(node, dict | list):
+            if id(node) not in converted:
+                if isinstance(node, dict):
+                    converted[id(node)] = {k: convert(v, (*path, k)) for k, v in node.items()}
+                else:
+                    converted[id(node)] = [convert(v, (*path, i)) for i, v in enumerate(node)]
+            return converted[id(node)]
+        if isinstance(node, str) and "${" in node and not _expanded_when_sent(path):
+
+            def substitute(match: re.Match[str]) -> str:
+                name, default = match.group(1), match.group(2)
+                if name in env:
+                    return env[name]
+                if default is not None:
+                    return default
+                where = _position(filename, tree, path)
+                problems.append(f"{where}: {_dotted(path)}: environment variable {name} is not set")
+                return ""
+
+            return ENV_REF.sub(substitute, node)
+        return node
+
+    return convert(tree, ())
 
 
 def _expanded_when_sent(path: tuple[Any, ...]) -> bool:
