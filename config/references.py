@@ -11,6 +11,7 @@ from typing import Any
 
 from config.presets import PRESETS
 from config.schema import Config
+from config.watches import MAX_CHAIN, chain_lengths
 
 Location = tuple[Any, ...]
 
@@ -47,6 +48,7 @@ def _names_used_twice(config: Config) -> Iterator[tuple[Location, str]]:
 def _unknown_references(config: Config) -> Iterator[tuple[Location, str]]:
     source_names = {source.name for source in config.sources}
     by_name = {watch.name: watch for watch in config.watches}
+    lengths = chain_lengths(config.watches)
     for index, watch in enumerate(config.watches):
         if watch.extends and watch.extends not in PRESETS and watch.extends not in by_name:
             known = ", ".join(sorted(PRESETS))
@@ -54,8 +56,15 @@ def _unknown_references(config: Config) -> Iterator[tuple[Location, str]]:
                 ("watches", index, "extends"),
                 f"watch {watch.name!r} extends unknown preset {watch.extends!r} (known: {known})",
             )
-        elif _extends_itself(watch.name, by_name):
+        elif lengths[watch.name] is None:
             why = f"watch {watch.name!r} extends itself through {watch.extends!r}"
+            yield ("watches", index, "extends"), why
+        elif lengths[watch.name] == MAX_CHAIN + 1:
+            # Only where the chain first runs too long: the watches that extend this one follow.
+            why = (
+                f"watch {watch.name!r} extends a chain of {MAX_CHAIN} watches already, the most there may be"
+            )
+
             yield ("watches", index, "extends"), why
         for position, name in enumerate(watch.sources):
             if name not in source_names:
@@ -70,14 +79,3 @@ def _unknown_references(config: Config) -> Iterator[tuple[Location, str]]:
                     ("recipients", index, "watches", position),
                     f"recipient {recipient.address} follows unknown watch {followed!r}",
                 )
-
-
-def _extends_itself(name: str, by_name: dict[str, Any]) -> bool:
-    seen = {name}
-    watch = by_name[name]
-    while watch.extends in by_name and watch.extends not in PRESETS:
-        if watch.extends in seen:
-            return True
-        seen.add(watch.extends)
-        watch = by_name[watch.extends]
-    return False

@@ -20,6 +20,14 @@ SOURCES = "sources:\n  - {name: s, type: greenhouse, board: b}\n"
 WATCH = "watches:\n  - {name: w, any: [k]}\n"
 
 
+def chain_of_watches(count: int) -> str:
+    """`count` watches, each extending the one before it."""
+    rows = ["  - {name: w0, any: [k]}\n"] + [
+        f"  - {{name: w{i}, extends: w{i - 1}}}\n" for i in range(1, count)
+    ]
+    return "watches:\n" + "".join(rows)
+
+
 def laughs(levels: int, width: int = 10) -> str:
     """The "billion laughs": each anchor lists `width` aliases of the one before."""
     rows = [f"l0: &l0 [{', '.join(['lol'] * width)}]\n"]
@@ -57,6 +65,12 @@ HOSTILE = [
         "bad-timestamp",
         "feeds: {dir: !!timestamp 2020-99-99}\n",
         "3:14: invalid YAML: this value cannot be read: month must be in 1..12",
+    ),
+    (
+        "extends-chain",
+        chain_of_watches(3000),
+        "20:17: watches[16].extends: watch 'w16' extends a chain of 16 watches already, "
+        "the most there may be",
     ),
 ]
 
@@ -100,6 +114,11 @@ def test_aliases_that_share_rules_within_the_bound_load(tmp_path: Path) -> None:
     text = f"watches:\n  - {{name: w0, any: &terms [{terms}]}}\n{rows}"
     config = load_config(write_config(tmp_path, "shared", text))
     assert len(config.watches) == 41 and config.watches[40].any == [f"t{i}" for i in range(200)]
+
+
+def test_an_extends_chain_of_sixteen_watches_resolves(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, "chain", chain_of_watches(16)))
+    assert config.watch("w15").any == ["k"]
 
 
 def test_a_config_past_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
