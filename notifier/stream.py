@@ -86,6 +86,8 @@ class EventFilter:
     source: str | None = None
     company: str | None = None
     watch: str | None = None
+    # Only events older than this id: a keyset page, which events stored meanwhile do not shift.
+    below: int | None = None
 
 
 def _query() -> Select[Any]:
@@ -132,6 +134,8 @@ def events(session: Session, config: Config, where: EventFilter, limit: int, sca
         query = query.where(Event.created_at >= where.since)
     if where.type is not None:
         query = query.where(Event.type == where.type)
+    if where.below is not None:
+        query = query.where(Event.id < where.below)
     if where.source is not None:
         query = query.where(Source.name == where.source)
     if where.company is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
@@ -86,14 +86,30 @@ def posting_row(posting: Posting, record: PostingRecord, seen_at: datetime | Non
     }
 
 
+@dataclass(frozen=True)
+class PostingKey:
+    """Where a posting stands in the listings' order (newest first seen first, then by id): a
+    keyset page starts below it, and postings stored meanwhile sort above it."""
+
+    first_seen: datetime
+    id: int
+
+
+# Postings are read this many at a time while the `since` filter, read in Python, skips some.
+POSTINGS_PAGE = 500
+
+
 def list_postings(
     session: Session,
     company: str | None = None,
     status: str | None = None,
     since: datetime | None = None,
+    below: PostingKey | None = None,
+    limit: int = 0,
 ) -> list[dict[str, Any]]:
     """Stored postings, newest first, each as its latest version shows it; `since`: posted on
-    or after it (the board's date, or when first seen where the board gives none)."""
+    or after it (the board's date, or when first seen where the board gives none); `below`:
+    only those after that one in this order; `limit`: at most this many (0: all)."""
     latest = (
         select(PostingVersion.posting_id, func.max(PostingVersion.number).label("number"))
         .group_by(PostingVersion.posting_id)
@@ -117,13 +133,26 @@ def list_postings(
         # after `since` (a repost may be dated long after it was first seen). The board's own
         # date is read in Python ("Posted 3 Days Ago").
         query = query.where(Posting.last_seen >= since)
-    rows = [
-        posting_row(posting, PostingRecord.from_data(data), seen_at)
-        for posting, data, seen_at in session.execute(query)
-    ]
-    if since:
-        rows = [row for row in rows if datetime.fromisoformat(row["posted"]) >= since]
-    return rows
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = query if below is None else query.where(_after(below))
+        found = session.execute(page.limit(POSTINGS_PAGE)).all()
+        for posting, data, seen_at in found:
+            row = posting_row(posting, PostingRecord.from_data(data), seen_at)
+            if since is None or datetime.fromisoformat(row["posted"]) >= since:
+                rows.append(row)
+            if limit and len(rows) >= limit:
+                return rows
+        if len(found) < POSTINGS_PAGE:
+            return rows
+        below = PostingKey(found[-1][0].first_seen, found[-1][0].id)
+
+
+def _after(key: PostingKey) -> ColumnElement[bool]:
+    """Postings that come after `key` newest first: first seen earlier, or as early with a lower id."""
+    return or_(
+        Posting.first_seen < key.first_seen, and_(Posting.first_seen == key.first_seen, Posting.id < key.id)
+    )
 
 
 def history(session: Session, posting: Posting) -> list[dict[str, Any]]:
@@ -266,12 +295,14 @@ def list_events(
     company: str | None = None,
     watch: str | None = None,
     limit: int = 200,
+    below: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The event stream, newest first, as `rolewatch events --json` and the web view show it."""
+    """The event stream, newest first, as `rolewatch events --json` and the web view show it;
+    `below`: only events older than that event id (a keyset page)."""
     from notifier.stream import EventFilter, UnknownWatch, events
 
     try:
-        rows = events(session, config, EventFilter(since, type, source, company, watch), limit)
+        rows = events(session, config, EventFilter(since, type, source, company, watch, below), limit)
     except UnknownWatch as error:
         raise NotFound(str(error)) from None
     return [row.summary() for row in rows]

@@ -1,11 +1,13 @@
-"""The web view as a Starlette application: HTML pages over `rolewatch.webview.pages`, and the
-Atom feeds. Read-only: it opens the database as it is and never migrates or writes it."""
+"""The web view as a Starlette application: HTML pages over `rolewatch.webview.pages`, the
+Atom feeds and the JSON API (`rolewatch.webview.api`). Read-only: it opens the database as
+it is and never migrates or writes it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -21,9 +23,14 @@ from config.schema import Config
 from notifier.feeds import UnknownFeed, all_feeds, feed_xml, find_feed
 from notifier.stream import EVENT_TYPES
 from pipeline.db import open_current, session_factory
+from rolewatch.paged import BadRequest, PostingSearch, parse_since, postings_page
 from rolewatch.queries import NotFound, find_posting, list_events
+from rolewatch.webview.api import api_routes
 from rolewatch.webview.guards import LoopbackHostOnly, SecurityHeaders, token_required
 from rolewatch.webview.pages import posting_history, sources
+
+# Postings on one page of the web view's listing; "Older" links page on by the API's cursor.
+POSTINGS_SHOWN = 100
 
 templates = Environment(
     loader=PackageLoader("rolewatch.webview", "templates"),
@@ -78,6 +85,19 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             source_names=[source.name for source in config.sources],
         )  # fmt: skip
 
+    def postings_list(request: Request) -> Response:
+        chosen = {key: request.query_params.get(key) or "" for key in ("company", "status", "since")}
+        try:
+            search = PostingSearch(chosen["company"] or None, chosen["status"] or None,
+                                   parse_since(chosen["since"] or None))  # fmt: skip
+            with sessions() as session:
+                shown = postings_page(session, search, request.query_params.get("cursor"), POSTINGS_SHOWN)
+        except BadRequest as bad:
+            return page("missing.html.j2", status=400, title="Bad request", message=str(bad))
+        kept = {key: value for key, value in chosen.items() if value}
+        older = urlencode({**kept, "cursor": shown.next}) if shown.next else None
+        return page("postings.html.j2", title="Postings", postings=shown.items, chosen=chosen, older=older)
+
     def posting_page(request: Request) -> Response:
         ref = request.path_params["ref"]
         try:
@@ -109,9 +129,11 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             Route("/", sources_page),
             Route("/sources", sources_page),
             Route("/events", events_page),
+            Route("/postings", postings_list),
             Route("/postings/{ref:path}", posting_page),
             Route("/feeds", feeds_page),
             Route("/feeds/{slug}.xml", feed),
+            Mount("/api/v1", routes=api_routes(config, sessions)),
             Mount("/static", StaticFiles(packages=[("rolewatch.webview", "static")])),
         ],
         lifespan=lifespan,
