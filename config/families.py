@@ -40,6 +40,7 @@ FAMILIES: dict[str, Family] = {
         Family("successfactors", "board", "crawler.boards.successfactors:SuccessFactorsBoard"),
         Family("eightfold", "board", "crawler.boards.eightfold:EightfoldBoard"),
         Family("comeet", "board", "crawler.boards.comeet:ComeetBoard"),
+        Family("join", "board", "crawler.boards.join:JoinBoard"),
         Family("jsonld", "urls", "crawler.boards.jsonld:JsonLdBoard"),
         Family("selectors", "urls", "crawler.boards.selectors:SelectorsBoard"),
     )
