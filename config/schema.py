@@ -25,6 +25,7 @@ from pydantic import (
 
 from config.crontab import cron_trigger
 from config.families import FAMILIES, known_family
+from config.printable import Printable
 from config.watches import resolve_all
 from pipeline.states import EventType
 
@@ -100,11 +101,11 @@ class Schedule(Strict):
 
 
 class SmtpSettings(Strict):
-    host: str
+    host: Printable
     port: int = 587
     starttls: bool = True
     ssl: bool = False
-    username: str | None = None
+    username: Printable | None = None
     password_env: str | None = None
     timeout: float = 30.0
     # A private relay's CA certificate (PEM); the system's trust store otherwise.
@@ -119,15 +120,15 @@ class SmtpSettings(Strict):
 
 class MailConfig(Strict):
     transport: Literal["maildir", "smtp", "stdout"] = "maildir"
-    maildir: str = "./mail"
-    from_: str = Field("rolewatch <rolewatch@localhost>", alias="from")
+    maildir: Printable = "./mail"
+    from_: Printable = Field("rolewatch <rolewatch@localhost>", alias="from")
     smtp: SmtpSettings | None = None
-    subject_prefix: str = "[rolewatch]"
+    subject_prefix: Printable = "[rolewatch]"
     # A folder whose digest.html.j2 / digest.txt.j2 replace the built-in templates.
-    templates: str | None = None
+    templates: Printable | None = None
     # Where a recipient asks to stop digests (List-Unsubscribe): a mailto: or https: URL; by
     # default a mail to the sender, who runs rolewatch.
-    unsubscribe: Annotated[str, Field(pattern=r"^(mailto:|https://)")] | None = None
+    unsubscribe: Annotated[Printable, Field(pattern=r"^(mailto:|https://)")] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -176,8 +177,8 @@ def selector_query(value: str) -> tuple[Literal["css", "xpath"], str]:
 class SourceConfig(Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     type: Annotated[str, AfterValidator(known_family)]
-    board: str | None = None
-    company: str | None = None
+    board: Printable | None = None
+    company: Printable | None = None
     urls: list[str] = []
     schedule: Schedule = Schedule(every=timedelta(hours=2))
     api_base: str | None = None
@@ -249,7 +250,7 @@ class Signal(Strict):
     """One named piece of evidence: `weight` for each distinct term of `terms` found in `fields`,
     counting at most `most` terms. A negative weight counts against."""
 
-    name: str
+    name: Printable
     weight: float
     terms: Annotated[list[str], Field(min_length=1)]
     fields: list[Literal["title", "description", "department"]] = ["title"]
@@ -266,8 +267,8 @@ class Score(Strict):
 class WatchRule(Strict):
     """Which postings and events a person cares about. All given conditions must hold."""
 
-    name: str
-    extends: str | None = None
+    name: Printable
+    extends: Printable | None = None
     any: list[str] = []
     all: list[str] = []
     none: list[str] = []
@@ -356,6 +357,7 @@ def stored_address(address: str) -> str:
 
 # Outbox rows name their recipient by its address (an email, Apprise or webhook URL).
 ADDRESS_LIMIT = 320
+EmailAddress = Annotated[Printable, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$", max_length=ADDRESS_LIMIT)]
 
 
 class Recipient(Strict):
@@ -364,11 +366,11 @@ class Recipient(Strict):
     is read from the environment at sending time), or a JSON `webhook` signed with the secret
     in the environment variable `secret_env`."""
 
-    email: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$", max_length=ADDRESS_LIMIT)] | None = None
-    notify: Annotated[str, AfterValidator(_notify_url), Field(max_length=ADDRESS_LIMIT)] | None = None
-    webhook: Annotated[str, AfterValidator(_webhook_url), Field(max_length=ADDRESS_LIMIT)] | None = None
+    email: EmailAddress | None = None
+    notify: Annotated[Printable, AfterValidator(_notify_url), Field(max_length=ADDRESS_LIMIT)] | None = None
+    webhook: Annotated[Printable, AfterValidator(_webhook_url), Field(max_length=ADDRESS_LIMIT)] | None = None
     secret_env: str | None = None
-    watches: list[str]
+    watches: list[Printable]
     digest: DigestSchedule = DigestSchedule(immediate=True)
     # What a board's first crawl (every posting "new" at once) sends: one summary section with
     # the `backfill_top` best-paid matches, every match as usual (`full`), or nothing (`skip`).
@@ -411,7 +413,7 @@ class Recipient(Strict):
 class FeedSettings(Strict):
     """Atom feeds `run` and `daemon` write after each cycle: one per watch, one per recipient."""
 
-    dir: str = "feeds"
+    dir: Printable = "feeds"
     # Each feed holds this many newest events.
     entries: Annotated[int, Field(ge=1, le=10000)] = 50
 
@@ -446,7 +448,7 @@ def _queue_url(value: str | None) -> str | None:
 
 
 class Config(Strict):
-    database: str = "sqlite:///rolewatch.db"
+    database: Printable = "sqlite:///rolewatch.db"
     # A Redis URL: crawls go through a shared request queue to `rolewatch worker`s. Absent: every
     # crawl runs in one process.
     queue: Annotated[str | None, AfterValidator(_queue_url)] = None

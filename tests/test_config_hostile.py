@@ -121,6 +121,46 @@ def test_an_extends_chain_of_sixteen_watches_resolves(tmp_path: Path) -> None:
     assert config.watch("w15").any == ["k"]
 
 
+# A name holds a control character through YAML's escapes; (file line:col, path, character).
+ESCAPED_NAMES = [
+    (WATCH.replace("name: w", r'name: "infra\x07"'), "4:6: watches[0].name", "U+0007 (character 6)"),
+    (WATCH.replace("name: w", r'name: "a\nb"'), "4:6: watches[0].name", "U+000A (character 2)"),
+    (
+        WATCH.replace("{name: w,", r'{name: w, extends: "infrastructure\u0000",'),
+        "4:15: watches[0].extends",
+        "U+0000 (character 15)",
+    ),
+    (
+        WATCH + 'recipients:\n  - {email: "me\\x07@example.com", watches: [w]}\n',
+        "6:6: recipients[0].email",
+        "U+0007 (character 3)",
+    ),
+    (
+        WATCH + 'recipients:\n  - {email: me@example.com, watches: ["w\\e"]}\n',
+        "6:39: recipients[0].watches[0]",
+        "U+001B (character 2)",
+    ),
+    ('mail: {from: "me <a@b>\\r\\nBcc: x@y"}\n', "3:8: mail.from", "U+000D (character 9)"),
+    ('mail: {subject_prefix: "\\x85"}\n', "3:8: mail.subject_prefix", "U+0085 (character 1)"),
+    ('feeds: {dir: "feeds\\0"}\n', "3:9: feeds.dir", "U+0000 (character 6)"),
+]
+
+
+@pytest.mark.parametrize(("rest", "where", "character"), ESCAPED_NAMES)
+def test_names_addresses_and_paths_refuse_control_characters(
+    tmp_path: Path, rest: str, where: str, character: str
+) -> None:
+    path = write_config(tmp_path, "names", rest)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.problems == [
+        f"{path}:{where}: control character {character} is not allowed here: "
+        "names, addresses and paths must be printable text"
+    ]
+    result = CliRunner().invoke(main, ["check", "--config", str(path)])
+    assert result.exit_code == 2 and result.output == f"error: {raised.value.problems[0]}\n"
+
+
 def test_a_config_past_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = write_config(tmp_path, "big", "# " + "x" * MAX_CONFIG_BYTES + "\n")
     problem = f"{path}: the config is larger than 1 MiB, the most it may be"
