@@ -16,18 +16,18 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import Config, shown_address
 from notifier.channels import Outgoing, channel_for
 from notifier.compose import compose
-from notifier.outbox import oldest_pending, pending_items
-from notifier.render import DigestRow, DigestView, build_view
+from notifier.digest_view import digest_view
+from notifier.outbox import oldest_pending, pending_count
+from notifier.render import DigestRow
 from notifier.schedule import is_due, next_digest_time
 from notifier.transports import DeliveryError, Transport
-from pipeline.dates import parse_posted, shown_date
-from pipeline.models import Digest, Event, OutboxItem, Posting, utcnow
+from pipeline.models import Digest, OutboxItem, utcnow
 from pipeline.states import DigestStatus, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ RETRY_BACKOFF = (
     timedelta(minutes=30),
     timedelta(hours=2),
 )
+# Attempts in a row that may end without an answer from the outlet (the digest could not be
+# built, or its run died) before the digest is failed: such a fault does not mend itself.
+MAX_FAULTS = 5
 
 
 @dataclass
@@ -82,7 +85,7 @@ def send_digests(
             due = is_due(recipient, last_sent, since, now)
             if dry_run:
                 # A preview shows what is waiting, and when it would go if it is not due yet.
-                count = len(pending_items(session, recipient.address))
+                count = pending_count(session, recipient.address)
                 when = None if due else next_digest_time(recipient, last_sent or since)
                 status = (
                     "dry-run" if due else f"not due until {when:%Y-%m-%d %H:%M %Z}" if when else "not due"
@@ -180,13 +183,19 @@ def _deliver(
     digest_id: int,
     now: datetime,
 ) -> DigestReport:
+    given_up = _begin_attempt(sessions, digest_id)
+    if given_up is not None:
+        return given_up
     with sessions() as session:
-        digest = session.get_one(Digest, digest_id)
-        rows = digest_rows(session, digest)
-        view = view_of(rows, digest, config)
-    settings = next((r for r in config.recipients if r.address == digest.recipient), None)
-    shown = shown_address(digest.recipient)
+        recipient = session.get_one(Digest, digest_id).recipient
+    settings = next((r for r in config.recipients if r.address == recipient), None)
+    shown = shown_address(recipient)
+    total = 0
     try:
+        with sessions() as session:
+            digest = session.get_one(Digest, digest_id)
+            view, rows = digest_view(session, digest, settings)
+        total = view.total
         channel = channel_for(config, settings, transport, compose)
         where = channel.deliver(config, Outgoing(digest, view, [event_json(row) for row in rows], utcnow()))
     except DeliveryError as error:
@@ -197,20 +206,53 @@ def _deliver(
             first = _deliver(sessions, config, transport, digest_id, now)
             second = _deliver(sessions, config, transport, later, now)
             return _joined(first, second)
-        return _record_failure(sessions, digest_id, view.total, str(error), error.permanent, now)
+        return _record_failure(sessions, digest_id, total, str(error), error.permanent, now)
     except Exception as error:  # a broken custom template or a full disk: retry later, go on
         log.exception("digest %s to %s could not be built or sent", digest_id, shown)
-        return _record_failure(
-            sessions, digest_id, view.total, f"{type(error).__name__}: {error}", False, now
-        )
+        return _record_fault(sessions, digest_id, total, f"{type(error).__name__}: {error}", now)
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
         digest.status, digest.sent_at, digest.last_error = DigestStatus.SENT, utcnow(), None
         digest.attempts += 1
-        for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
-            item.status = OutboxStatus.SENT
-    log.info("digest sent to %s: %d items, %s", shown, view.total, digest.message_id)
-    return DigestReport(digest.recipient, view.total, "sent", digest.message_id, where)
+        digest.faults = 0
+        _settle_items(session, digest_id, OutboxStatus.SENT)
+    log.info("digest sent to %s: %d items, %s", shown, total, digest.message_id)
+    return DigestReport(digest.recipient, total, "sent", digest.message_id, where)
+
+
+def _begin_attempt(sessions: sessionmaker[Session], digest_id: int) -> DigestReport | None:
+    """Count the attempt as a fault until the outlet answers; a digest whose last `MAX_FAULTS`
+    attempts all ended without an answer (its run died each time) is failed instead."""
+    with sessions.begin() as session:
+        digest = session.get_one(Digest, digest_id)
+        if digest.faults < MAX_FAULTS:
+            digest.faults += 1
+            return None
+        reason = digest.last_error or "the run sending it stopped before it was sent"
+        return _give_up(session, digest, f"given up after {digest.faults} attempts: {reason}")
+
+
+def _settle_items(session: Session, digest_id: int, status: OutboxStatus) -> None:
+    # One statement, whatever the number of items; nothing in the session to bring up to date.
+    session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.digest_id == digest_id)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _give_up(session: Session, digest: Digest, reason: str) -> DigestReport:
+    """Fail the digest for good, with its items: `status` shows why, later digests go on."""
+    digest.status, digest.last_error, digest.next_attempt_at = DigestStatus.FAILED, reason, None
+    _settle_items(session, digest.id, OutboxStatus.FAILED)
+    items = _item_count(session, digest.id)
+    log.warning("digest to %s failed: %s", shown_address(digest.recipient), reason)
+    return DigestReport(digest.recipient, items, "failed", digest.message_id, error=reason)
+
+
+def _item_count(session: Session, digest_id: int) -> int:
+    return session.scalar(select(func.count()).where(OutboxItem.digest_id == digest_id)) or 0
 
 
 def _split(sessions: sessionmaker[Session], digest_id: int, sender: str) -> int | None:
@@ -218,13 +260,20 @@ def _split(sessions: sessionmaker[Session], digest_id: int, sender: str) -> int 
     (which cannot be made smaller)."""
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
-        items = session.scalars(
-            select(OutboxItem).where(OutboxItem.digest_id == digest_id).order_by(OutboxItem.event_id)
-        ).all()
-        if len(items) < 2:
+        count = _item_count(session, digest_id)
+        if count < 2:
             return None
+        middle = session.scalar(
+            select(OutboxItem.event_id)
+            .where(OutboxItem.digest_id == digest_id)
+            .order_by(OutboxItem.event_id)
+            .offset(count // 2)
+            .limit(1)
+        )
         # Both parts leased from now: the sends of many parts may outlast the run's first lease.
         digest.next_attempt_at = utcnow() + SEND_LEASE
+        # The outlet answered (too large): the first part begins its own count of faults.
+        digest.faults = 0
         later = Digest(
             recipient=digest.recipient,
             message_id=secrets.token_hex(16),
@@ -233,8 +282,12 @@ def _split(sessions: sessionmaker[Session], digest_id: int, sender: str) -> int 
         session.add(later)
         session.flush()
         later.message_id = message_id(later.id, digest.recipient, sender)
-        for item in items[len(items) // 2 :]:
-            item.digest_id = later.id
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.digest_id == digest_id, OutboxItem.event_id >= middle)
+            .values(digest_id=later.id)
+            .execution_options(synchronize_session=False)
+        )
         return later.id
 
 
@@ -254,70 +307,35 @@ def _record_failure(
     permanent: bool,
     now: datetime,
 ) -> DigestReport:
+    """The outlet refused the digest: for good (failed), or for now (retried with backoff)."""
+    with sessions.begin() as session:
+        digest = session.get_one(Digest, digest_id)
+        digest.attempts += 1
+        digest.faults = 0
+        digest.last_error = error
+        if permanent:
+            return _give_up(session, digest, error)
+        return _retry_later(digest, count, error, now)
+
+
+def _record_fault(
+    sessions: sessionmaker[Session], digest_id: int, count: int, error: str, now: datetime
+) -> DigestReport:
+    """The digest could not be built or handed over: retried with backoff, `MAX_FAULTS` times."""
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
         digest.attempts += 1
         digest.last_error = error
-        if permanent:
-            digest.status = DigestStatus.FAILED
-            for item in session.scalars(select(OutboxItem).where(OutboxItem.digest_id == digest_id)):
-                item.status = OutboxStatus.FAILED
-        else:
-            delay = RETRY_BACKOFF[min(digest.attempts, len(RETRY_BACKOFF)) - 1]
-            digest.next_attempt_at = now + delay
-        status = "failed" if permanent else "retry"
-        log.warning("digest to %s not sent (%s): %s", shown_address(digest.recipient), status, error)
-        return DigestReport(digest.recipient, count, status, digest.message_id, error=error)
+        if digest.faults >= MAX_FAULTS:
+            return _give_up(session, digest, f"given up after {digest.faults} attempts: {error}")
+        return _retry_later(digest, count, error, now)
 
 
-def view_of(rows: list[DigestRow], digest: Digest, config: Config | None) -> DigestView:
-    # A recipient no longer in the config gets the default summary.
-    settings = next((r for r in config.recipients if r.address == digest.recipient), None) if config else None
-    if settings is None:
-        return build_view(digest.recipient, rows)
-    return build_view(digest.recipient, rows, settings.backfill, settings.backfill_top)
-
-
-def digest_rows(session: Session, digest: Digest) -> list[DigestRow]:
-    """The digest's events, oldest first, each with its posting's record and its diff."""
-    items = session.scalars(
-        select(OutboxItem)
-        .where(OutboxItem.digest_id == digest.id)
-        .order_by(OutboxItem.event_id)
-        .options(
-            selectinload(OutboxItem.event).selectinload(Event.version),
-            selectinload(OutboxItem.event).selectinload(Event.posting).selectinload(Posting.source),
-        )
-    ).all()
-    duplicates: dict[int, list[str]] = {}
-    for original, url in session.execute(
-        select(Posting.duplicate_of_id, Posting.url).where(
-            Posting.duplicate_of_id.in_([item.event.posting_id for item in items]), Posting.url.is_not(None)
-        )
-    ):
-        if original is not None and url is not None:
-            duplicates.setdefault(original, []).append(url)
-    rows = []
-    for item in items:
-        event, version = item.event, item.event.version
-        record = version.record
-        rows.append(
-            DigestRow(
-                event=event.type,
-                record=record,
-                diff=event.diff,
-                source=event.posting.source.name,
-                watches=item.watches.split(","),
-                backfill=event.backfill,
-                also_at=duplicates.get(event.posting_id, []),
-                posted=shown_date(parse_posted(record.posted_at, version.seen_at), event.posting.first_seen),
-                event_id=event.id,
-                time=event.created_at,
-                posting_id=event.posting_id,
-                external_id=event.posting.external_id,
-            )
-        )
-    return rows
+def _retry_later(digest: Digest, count: int, error: str, now: datetime) -> DigestReport:
+    delay = RETRY_BACKOFF[min(digest.attempts, len(RETRY_BACKOFF)) - 1]
+    digest.next_attempt_at = now + delay
+    log.warning("digest to %s not sent (retry): %s", shown_address(digest.recipient), error)
+    return DigestReport(digest.recipient, count, "retry", digest.message_id, error=error)
 
 
 # What a webhook receives of a posting: enough to show it, not its whole description.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from config.schema import Config
@@ -91,13 +91,14 @@ def sources_telling_instead(session: Session, event: EventRecord) -> set[str]:
     return set(session.scalars(query))
 
 
-def pending_items(session: Session, recipient: str) -> list[OutboxItem]:
-    return list(
-        session.scalars(
-            select(OutboxItem)
-            .where(OutboxItem.recipient == recipient, OutboxItem.status == OutboxStatus.PENDING)
-            .order_by(OutboxItem.event_id)
+def pending_count(session: Session, recipient: str) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                OutboxItem.recipient == recipient, OutboxItem.status == OutboxStatus.PENDING
+            )
         )
+        or 0
     )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import css_inline
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
@@ -17,6 +17,8 @@ from notifier.wording import changed_sentences, only_figures
 from pipeline.record import PostingRecord
 from pipeline.salary import PERIODS_PER_YEAR, Salary
 from pipeline.states import EventType
+
+T = TypeVar("T")
 
 # New and reopened postings first: they are what a reader acts on.
 EVENT_ORDER = {EventType.NEW: 0, EventType.REOPENED: 1, EventType.CHANGED: 2, EventType.CLOSED: 3}
@@ -73,8 +75,14 @@ class DigestView:
     # A board's first crawl, summarised: how many matched, and the ones listed.
     backfill_total: int = 0
     backfill: list[Entry] = field(default_factory=list)
-    # Every company in the digest, the summarised ones included (for the subject line).
+    # Every company in the digest, the summarised ones included (for the subject line); in a
+    # digest of very many companies, the first `len(company_names)` of `company_count`.
     company_names: list[str] = field(default_factory=list)
+    company_count: int = 0
+    # Events of a digest too large to list whole that are neither listed nor summarised, and
+    # how many of them each company has (the companies with the most).
+    more: int = 0
+    more_by_company: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -102,32 +110,69 @@ def format_salary(salary: Salary) -> str | None:
     return f"{text}{suffix}" + (f" per {salary.period}" if salary.period else "")
 
 
-def best_paid_first(
-    postings: list[PostingRecord],
-) -> Callable[[tuple[PostingRecord, Entry]], tuple[Any, ...]]:
-    """A sort key for (record, entry) pairs: pay in the most common currency first, highest
-    yearly top first; then pay in other currencies, by currency (amounts in different currencies
-    are not compared); then postings stating no pay; ties by title."""
-    currencies = Counter(record.salary_currency for record in postings if _yearly_top(record) is not None)
-    main = currencies.most_common(1)[0][0] if currencies else None
+def main_currency(stated: Counter[str | None]) -> str | None:
+    """The currency pay is most often stated in; of equally common ones, the first counted."""
+    return stated.most_common(1)[0][0] if stated else None
 
-    def key(item: tuple[PostingRecord, Entry]) -> tuple[Any, ...]:
-        record, entry = item
-        title = entry.title.casefold()
-        top = _yearly_top(record)
+
+class BestPaid(Generic[T]):
+    """The `count` best paid of the postings added, in memory bounded by `count` per currency:
+    pay in the main currency first, highest yearly top first; then pay in other currencies, by
+    currency (amounts in different currencies are not compared); then postings stating no pay;
+    ties by title, then in the order added."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        # How many postings state pay in each currency, in the order first added.
+        self.stated: Counter[str | None] = Counter()
+        self._paid: dict[str | None, _Smallest[T]] = {}
+        self._unpaid: _Smallest[T] = _Smallest(count)
+        self._added = 0
+
+    def add(self, salary: Salary, title: str, item: T) -> None:
+        self._added += 1
+        top = yearly_top(salary)
         if top is None:
-            return (2, title)
-        currency = record.salary_currency or ""
-        return (0, -top, title) if currency == main else (1, currency, -top, title)
+            self._unpaid.add((title.casefold(), self._added), item)
+            return
+        self.stated[salary.currency] += 1
+        kept = self._paid.setdefault(salary.currency, _Smallest(self.count))
+        kept.add((-top, title.casefold(), self._added), item)
 
-    return key
+    def best(self, main: str | None) -> list[T]:
+        ranked: list[tuple[tuple[Any, ...], T]] = [
+            ((0, *key) if (currency or "") == main else (1, currency or "", *key), item)
+            for currency, kept in self._paid.items()
+            for key, item in kept.smallest()
+        ]
+        ranked += [((2, *key), item) for key, item in self._unpaid.smallest()]
+        ranked.sort(key=lambda pair: pair[0])
+        return [item for _, item in ranked[: self.count]]
 
 
-def _yearly_top(record: PostingRecord) -> float | None:
-    top = record.salary.top
+class _Smallest(Generic[T]):
+    """The `size` items of smallest key added so far, kept in memory bounded by `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: list[tuple[tuple[Any, ...], T]] = []
+
+    def add(self, key: tuple[Any, ...], item: T) -> None:
+        self.kept.append((key, item))
+        if len(self.kept) > 2 * self.size + 64:
+            self.smallest()
+
+    def smallest(self) -> list[tuple[tuple[Any, ...], T]]:
+        self.kept.sort(key=lambda pair: pair[0])
+        del self.kept[self.size :]
+        return self.kept
+
+
+def yearly_top(salary: Salary) -> float | None:
+    top = salary.top
     if top is None:
         return None
-    return float(top) * PERIODS_PER_YEAR.get(record.salary_period or "year", 1)
+    return float(top) * PERIODS_PER_YEAR.get(salary.period or "year", 1)
 
 
 SALARY_PARTS = {
@@ -203,8 +248,8 @@ def entry_of(row: DigestRow) -> Entry:
     record = row.record
     return Entry(
         event=row.event,
-        title=record.title or "(untitled)",
-        company=record.company or row.source or "Unknown company",
+        title=title_of(record),
+        company=company_of(row),
         url=record.url,
         locations=record.locations,
         workplace=record.workplace,
@@ -217,6 +262,15 @@ def entry_of(row: DigestRow) -> Entry:
     )
 
 
+def title_of(record: PostingRecord) -> str:
+    return record.title or "(untitled)"
+
+
+def company_of(row: DigestRow) -> str:
+    """The company a row is listed under (`notifier.digest_view` asks the same of the database)."""
+    return row.record.company or row.source or "Unknown company"
+
+
 def build_view(
     recipient: str, rows: list[DigestRow], backfill: str = "summary", backfill_top: int = 10
 ) -> DigestView:
@@ -225,30 +279,53 @@ def build_view(
     With `backfill: summary`, postings announced by a board's first crawl are not listed one by
     one: they become one section with the `backfill_top` best paid (then by title) and a count.
     """
+    summarised = [row for row in rows if backfill == "summary" and row.backfill]
+    ranking: BestPaid[DigestRow] = BestPaid(backfill_top)
+    for row in summarised:
+        ranking.add(row.record.salary, title_of(row.record), row)
+    return assemble_view(
+        recipient,
+        listed=[row for row in rows if not (backfill == "summary" and row.backfill)],
+        counts=Counter(row.event for row in rows),
+        backfill_total=len(summarised),
+        backfill=ranking.best(main_currency(ranking.stated)),
+        company_names=sorted({company_of(row) for row in rows}, key=str.casefold),
+    )
+
+
+def assemble_view(
+    recipient: str,
+    *,
+    listed: list[DigestRow],
+    counts: Mapping[EventType, int],
+    backfill_total: int,
+    backfill: list[DigestRow],
+    company_names: list[str],
+    company_count: int | None = None,
+    more: int = 0,
+    more_by_company: list[tuple[str, int]] | None = None,
+) -> DigestView:
+    """A digest's view from its parts: the rows listed one by one (grouped by company here),
+    the summarised first-crawl rows shown (best paid first) and how many there are, the counts
+    by event type, and what is left unlisted."""
     grouped: dict[str, list[Entry]] = defaultdict(list)
-    counts: dict[EventType, int] = defaultdict(int)
-    summarised: list[tuple[PostingRecord, Entry]] = []
-    for row in rows:
+    for row in listed:
         entry = entry_of(row)
-        counts[row.event] += 1
-        if backfill == "summary" and entry.backfill:
-            summarised.append((row.record, entry))
-        else:
-            grouped[entry.company].append(entry)
+        grouped[entry.company].append(entry)
     companies = [
         (company, sorted(entries, key=lambda e: (EVENT_ORDER.get(e.event, 9), e.title)))
         for company, entries in sorted(grouped.items(), key=lambda item: item[0].casefold())
     ]
-    ordered = {str(kind): counts[kind] for kind in EVENT_ORDER if counts.get(kind)}
-    summarised.sort(key=best_paid_first([record for record, _ in summarised]))
-    names = {entry.company for _, entry in summarised} | set(grouped)
     return DigestView(
         recipient=recipient,
         companies=companies,
-        counts=ordered,
-        backfill_total=len(summarised),
-        backfill=[entry for _, entry in summarised[:backfill_top]],
-        company_names=sorted(names, key=str.casefold),
+        counts={str(kind): counts[kind] for kind in EVENT_ORDER if counts.get(kind)},
+        backfill_total=backfill_total,
+        backfill=[entry_of(row) for row in backfill],
+        company_names=company_names,
+        company_count=len(company_names) if company_count is None else company_count,
+        more=more,
+        more_by_company=more_by_company or [],
     )
 
 
@@ -266,6 +343,7 @@ def environment(template_dir: str | None = None) -> Environment:
     )
     env.filters["md"] = markdown_text
     env.filters["mdurl"] = markdown_url
+    env.filters["thousands"] = "{:,}".format
     return env
 
 
@@ -292,8 +370,8 @@ def render_chat(view: DigestView, env: Environment | None = None) -> tuple[str, 
 def subject_text(view: DigestView) -> str:
     """ "2 new, 1 changed — Stripe, Ramp": the digest in one line (mail subject, chat title)."""
     parts = [f"{count} {name}" for name, count in view.counts.items()]
-    companies = view.company_names
-    where = ", ".join(companies[:3]) + (f" and {len(companies) - 3} more" if len(companies) > 3 else "")
+    companies, count = view.company_names, max(view.company_count, len(view.company_names))
+    where = ", ".join(companies[:3]) + (f" and {count - 3} more" if count > 3 else "")
     return f"{', '.join(parts)} — {where}" if where else ", ".join(parts)
 
 

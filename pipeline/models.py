@@ -191,6 +191,8 @@ class OutboxItem(Base):
     __table_args__ = (
         UniqueConstraint("recipient", "event_id"),
         Index("ix_outbox_pending", "status", "recipient"),
+        # A digest's items are found, counted and settled by their digest.
+        Index("ix_outbox_digest", "digest_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

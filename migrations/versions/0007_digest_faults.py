@@ -1,5 +1,5 @@
 """digests count the attempts in a row that ended without an answer, so one that cannot be built
-or keeps killing its run is failed instead of tried forever
+or keeps killing its run is failed instead of tried forever; outbox items are indexed by digest
 
 Revision ID: 0007
 Revises: 0006
@@ -21,8 +21,10 @@ def upgrade() -> None:
     # A plain '0' default lets SQLite add the column in place (see 0002).
     with op.batch_alter_table("digests") as batch:
         batch.add_column(sa.Column("faults", sa.Integer(), server_default="0", nullable=False))
+    op.create_index("ix_outbox_digest", "outbox", ["digest_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_digest", table_name="outbox")
     with op.batch_alter_table("digests", recreate="never") as batch:
         batch.drop_column("faults")
