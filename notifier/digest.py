@@ -40,9 +40,11 @@ RETRY_BACKOFF = (
     timedelta(minutes=30),
     timedelta(hours=2),
 )
-# Attempts in a row that may end without an answer from the outlet (the digest could not be
-# built, or its run died) before the digest is failed: such a fault does not mend itself.
+# A digest is failed, not tried again, once this many attempts in a row ended without an answer
+# from the outlet (it could not be built, or its run died) and it has waited this long: such a
+# fault does not mend itself, while runs killed from outside for other reasons pass within it.
 MAX_FAULTS = 5
+FAULT_WINDOW = timedelta(hours=1)
 
 
 @dataclass
@@ -183,7 +185,7 @@ def _deliver(
     digest_id: int,
     now: datetime,
 ) -> DigestReport:
-    given_up = _begin_attempt(sessions, digest_id)
+    given_up = _begin_attempt(sessions, digest_id, now)
     if given_up is not None:
         return given_up
     with sessions() as session:
@@ -220,16 +222,20 @@ def _deliver(
     return DigestReport(digest.recipient, total, "sent", digest.message_id, where)
 
 
-def _begin_attempt(sessions: sessionmaker[Session], digest_id: int) -> DigestReport | None:
-    """Count the attempt as a fault until the outlet answers; a digest whose last `MAX_FAULTS`
-    attempts all ended without an answer (its run died each time) is failed instead."""
+def _begin_attempt(sessions: sessionmaker[Session], digest_id: int, now: datetime) -> DigestReport | None:
+    """Count the attempt as a fault until the outlet answers; a digest whose last attempts all
+    ended without an answer (its run died each time) is failed instead."""
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
-        if digest.faults < MAX_FAULTS:
+        if not _beyond_repair(digest, now):
             digest.faults += 1
             return None
-        reason = digest.last_error or "the run sending it stopped before it was sent"
-        return _give_up(session, digest, f"given up after {digest.faults} attempts: {reason}")
+        reason = f"given up after {digest.faults} attempts that ended without an answer (the run stopped)"
+        return _give_up(session, digest, f"{reason}; last error: {digest.last_error or 'none'}")
+
+
+def _beyond_repair(digest: Digest, now: datetime) -> bool:
+    return digest.faults >= MAX_FAULTS and now - digest.created_at >= FAULT_WINDOW
 
 
 def _settle_items(session: Session, digest_id: int, status: OutboxStatus) -> None:
@@ -321,12 +327,12 @@ def _record_failure(
 def _record_fault(
     sessions: sessionmaker[Session], digest_id: int, count: int, error: str, now: datetime
 ) -> DigestReport:
-    """The digest could not be built or handed over: retried with backoff, `MAX_FAULTS` times."""
+    """The digest could not be built or handed over: retried with backoff, then failed."""
     with sessions.begin() as session:
         digest = session.get_one(Digest, digest_id)
         digest.attempts += 1
         digest.last_error = error
-        if digest.faults >= MAX_FAULTS:
+        if _beyond_repair(digest, now):
             return _give_up(session, digest, f"given up after {digest.faults} attempts: {error}")
         return _retry_later(digest, count, error, now)
 
