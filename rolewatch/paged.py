@@ -53,11 +53,24 @@ class Page:
 
 @dataclass(frozen=True)
 class PostingSearch:
-    """The filters `rolewatch postings` takes."""
+    """The filters `rolewatch postings` takes; with `text`, those of `rolewatch search`, which
+    ranks the postings holding every word of it by relevance instead of newest first."""
 
-    company: str | None = None
+    text: str | None = None
     status: str | None = None
+    companies: tuple[str, ...] = ()
     since: datetime | None = None
+    sources: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    workplace: tuple[str, ...] = ()
+    min_pay: str | None = None
+    watch: str | None = None
+
+    def search_only(self) -> list[str]:
+        """The filters given that only a text search reads."""
+        given = {"source": self.sources, "place": self.places, "workplace": self.workplace,
+                 "min_pay": self.min_pay, "watch": self.watch}  # fmt: skip
+        return [name for name, value in given.items() if value]
 
 
 def checked_limit(limit: int) -> int:
@@ -87,14 +100,25 @@ EVENT_TYPES = tuple(kind.value for kind in EventType)
 POSTING_STATUSES = tuple(status.value for status in PostingStatus)
 
 
-def postings_page(session: Session, search: PostingSearch, cursor: str | None, limit: int) -> Page:
-    """Postings newest first, as `rolewatch postings --json` prints them, from `cursor` on."""
+def postings_page(
+    session: Session, config: Config, search: PostingSearch, cursor: str | None, limit: int
+) -> Page:
+    """Postings as `rolewatch postings --json` prints them, from `cursor` on: newest first, or
+    with `search.text` the most relevant first (`rolewatch.paged_search`)."""
     checked_choice("status", search.status, POSTING_STATUSES)
+    checked_limit(limit)
+    if search.text is not None:
+        from rolewatch.paged_search import search_page
+
+        return search_page(session, config, search, cursor, limit)
+    if unread := search.search_only():
+        raise BadRequest(f"{', '.join(unread)}: only a text search (q) reads this")
+    if len(search.companies) > 1:
+        raise BadRequest("company: one only, unless searching text (q)")
     below = _postings_key(cursor) if cursor else None
-    rows = list_postings(
-        session, search.company, search.status, search.since, below=below, limit=checked_limit(limit) + 1
-    )
-    return _paged(rows, limit, lambda row: _encode("postings", row["first_seen"], row["id"]))
+    company = search.companies[0] if search.companies else None
+    rows = list_postings(session, company, search.status, search.since, below=below, limit=limit + 1)
+    return paged(rows, limit, lambda row: encode_cursor("postings", row["first_seen"], row["id"]))
 
 
 def events_page(session: Session, config: Config, where: EventFilter, cursor: str | None, limit: int) -> Page:
@@ -106,7 +130,7 @@ def events_page(session: Session, config: Config, where: EventFilter, cursor: st
         session, config, where.since, where.type, where.source, where.company, where.watch,
         limit=checked_limit(limit) + 1, below=below,
     )  # fmt: skip
-    return _paged(rows, limit, lambda row: _encode("events", row["id"]))
+    return paged(rows, limit, lambda row: encode_cursor("events", row["id"]))
 
 
 def posting_detail(session: Session, ref: str) -> dict[str, Any]:
@@ -117,7 +141,7 @@ def posting_detail(session: Session, ref: str) -> dict[str, Any]:
     latest = posting.versions[-1] if posting.versions else None
     row = posting_row(posting, latest.record if latest else PostingRecord.from_data({}),
                       latest.seen_at if latest else None)  # fmt: skip
-    return _jsonable(
+    return jsonable(
         {
             "posting": row,
             "versions": history(session, posting),
@@ -129,7 +153,7 @@ def posting_detail(session: Session, ref: str) -> dict[str, Any]:
 def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
     """Each configured source's last crawl, as `rolewatch status --json` prints it."""
     statuses = source_status(session, [source.name for source in config.sources])
-    return _jsonable([dataclasses.asdict(status) for status in statuses])
+    return jsonable([dataclasses.asdict(status) for status in statuses])
 
 
 def feed_list(config: Config) -> list[dict[str, Any]]:
@@ -141,57 +165,57 @@ def feed_list(config: Config) -> list[dict[str, Any]]:
     ]
 
 
-def _paged(rows: list[dict[str, Any]], limit: int, key: Any) -> Page:
+def paged(rows: list[dict[str, Any]], limit: int, key: Any) -> Page:
     """A page of the first `limit` of `rows`, which were read one past it to tell if more follow."""
     shown = rows[:limit]
-    return Page(_jsonable(shown), key(shown[-1]) if len(rows) > limit else None)
+    return Page(jsonable(shown), key(shown[-1]) if len(rows) > limit else None)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """`value` as the CLI prints it with json.dumps(default=str): plain JSON values only."""
     return json.loads(json.dumps(value, default=str))
 
 
-def _encode(kind: str, *key: Any) -> str:
+def encode_cursor(kind: str, *key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps([kind, *key]).encode()).decode().rstrip("=")
 
 
-class _NotOurs(ValueError):
-    pass
+class NotOurs(ValueError):
+    """A cursor this API did not give (turned into BadRequest)."""
 
 
 def _postings_key(cursor: str) -> PostingKey:
     try:
-        first_seen, posting_id = _decode(cursor, "postings")
+        first_seen, posting_id = decode_cursor(cursor, "postings")
         moment = datetime.fromisoformat(first_seen)
         if moment.tzinfo is None:
-            raise _NotOurs
-        return PostingKey(moment, _id(posting_id))
-    except (_NotOurs, TypeError, ValueError):
+            raise NotOurs
+        return PostingKey(moment, cursor_id(posting_id))
+    except (NotOurs, TypeError, ValueError):
         raise BadRequest("cursor: not one this API gave") from None
 
 
 def _events_key(cursor: str) -> int:
     try:
-        (event_id,) = _decode(cursor, "events")
-        return _id(event_id)
-    except (_NotOurs, TypeError, ValueError):
+        (event_id,) = decode_cursor(cursor, "events")
+        return cursor_id(event_id)
+    except (NotOurs, TypeError, ValueError):
         raise BadRequest("cursor: not one this API gave") from None
 
 
-def _id(value: Any) -> int:
+def cursor_id(value: Any) -> int:
     """A row id from a cursor: within the INTEGER column's range, which PostgreSQL enforces."""
     if type(value) is not int or not 0 <= value <= MAX_POSTING_ID:
-        raise _NotOurs
+        raise NotOurs
     return value
 
 
-def _decode(cursor: str, kind: str) -> list[Any]:
+def decode_cursor(cursor: str, kind: str) -> list[Any]:
     """The key a cursor of `kind` holds; a cursor of another listing, or none at all, is refused."""
     try:
         decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _NotOurs from None
+        raise NotOurs from None
     if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
-        raise _NotOurs
+        raise NotOurs
     return decoded[1:]

@@ -16,8 +16,11 @@ from click.testing import CliRunner
 
 from config.loader import load_config
 from config.schema import Config
+from pipeline.db import open_database, session_factory
 from rolewatch.cli import main
 from rolewatch.demo_boards import SEED_JOB_ID, board_after, board_before
+from rolewatch.search import SearchFilter, search_postings
+from rolewatch.search_text import parse_min_pay
 from rolewatch.webview.app import create_app
 from tests.test_web import store
 from tests.test_web_hardening import fetch, running
@@ -273,6 +276,68 @@ def test_the_postings_page_searches_and_pages_by_the_apis_cursor(database_url: s
         older = page.split('<a href="/postings?')[1].split('"')[0].replace("&amp;", "&")
         _, _, rest = fetch(url, f"/postings?{older}")
         assert rest.count('<a href="/postings/') == 51 and "Older postings" not in rest
+        _, _, hostile = fetch(url, "/postings?" + urlencode({"q": "onerror"}))
+        assert hostile.count('<a href="/postings/') == 1 and "&lt;/script&gt;&lt;img" in hostile
+        assert 'name="q" type="search" value="onerror"' in hostile
         _, _, found = fetch(url, "/postings?" + urlencode({"company": "nobody"}))
         assert "No postings." in found
         assert fetch(url, "/postings?status=bogus")[0] == 400
+
+
+def searched(config: Config, text: str, **where: Any) -> list[dict[str, Any]]:
+    """What `rolewatch.search` finds, each hit as `postings --json` prints it."""
+    engine = open_database(config.database)
+    try:
+        with session_factory(engine)() as session:
+            hits = search_postings(session, text, SearchFilter(**where), 0, config)
+            return [json.loads(json.dumps(hit.as_dict())) for hit in hits]
+    finally:
+        engine.dispose()
+
+
+def test_a_text_search_ranks_as_the_search_library_does(api: str, stored: Config) -> None:
+    _, _, answer = get(api, "/api/v1/postings?" + urlencode({"q": "distributed caching", "limit": "1000"}))
+    assert answer["items"] and answer["items"] == searched(stored, "distributed caching")
+    assert "Backend Engineer, Core Technology" in [row["title"] for row in answer["items"]]
+    params = {"q": "engineer", "workplace": "remote", "min_pay": "150k", "watch": "infra", "limit": "1000"}
+    _, _, narrowed = get(api, "/api/v1/postings?" + urlencode(params))
+    expected = searched(
+        stored, "engineer", workplace=("remote",), min_pay=parse_min_pay("150k"), watch="infra"
+    )
+    assert narrowed["items"] == expected and expected
+    _, _, hostile = get(api, "/api/v1/postings?" + urlencode({"q": "onerror", "company": "Stripe"}))
+    assert [row["title"] for row in hostile["items"]] == [HOSTILE]
+    for bad in [{"q": '""'}, {"q": "x", "workplace": "moon"}, {"q": "x", "min_pay": "lots"},
+                {"watch": "infra"}, {"place": "NYC"}]:  # fmt: skip
+        status, _, error = get(api, "/api/v1/postings?" + urlencode(bad))
+        assert status == 400 and error["error"], bad
+    assert get(api, "/api/v1/postings?" + urlencode({"q": "x", "watch": "nope"}))[0] == 404
+
+
+def test_search_hits_come_in_pages_with_no_gap_or_repeat_while_more_arrive(
+    database_url: str, tmp_path: Path
+) -> None:
+    config = load_config(write_config(tmp_path, database_url))
+    store(config, "big", big_board(300))
+    with running(create_app(config)) as url:
+        expected = searched(config, "engineer")
+        pages: list[list[dict[str, Any]]] = []
+        cursor: str | None = None
+        while True:
+            query = urlencode({"q": "engineer", "limit": "40", **({"cursor": cursor} if cursor else {})})
+            answer = get(url, f"/api/v1/postings?{query}")[2]
+            pages.append(answer["items"])
+            cursor = answer["next"]
+            if len(pages) == 2:
+                # Postings arriving rank where they rank: the pages still to come hold the rest.
+                store(config, "odd", hostile_board())
+            if cursor is None:
+                break
+        shown = [row["id"] for page in pages for row in page]
+        assert len(shown) == len(set(shown))
+        before = [row["id"] for row in expected]
+        assert [posting for posting in shown if posting in before] == before
+        assert len(shown) <= len(before) + 1
+        cursor_of_list = get(url, "/api/v1/postings?limit=1")[2]["next"]
+        status, _, _ = get(url, "/api/v1/postings?" + urlencode({"q": "engineer", "cursor": cursor_of_list}))
+        assert status == 400

@@ -59,6 +59,26 @@ def _param(request: Request, name: str) -> str | None:
     return request.query_params.get(name) or None
 
 
+def _params(request: Request, name: str) -> tuple[str, ...]:
+    return tuple(value for value in request.query_params.getlist(name) if value)
+
+
+def posting_search(request: Request) -> PostingSearch:
+    """The postings filters a request gives: `q` for a text search, and the filters of
+    `rolewatch postings` (and with `q`, of `rolewatch search`), repeatable ones repeated."""
+    return PostingSearch(
+        text=request.query_params.get("q"),
+        status=_param(request, "status"),
+        companies=_params(request, "company"),
+        since=parse_since(_param(request, "since")),
+        sources=_params(request, "source"),
+        places=_params(request, "place"),
+        workplace=_params(request, "workplace"),
+        min_pay=_param(request, "min_pay"),
+        watch=_param(request, "watch"),
+    )
+
+
 Handler = Callable[[Request, Session], Any]
 
 
@@ -78,12 +98,9 @@ def api_routes(config: Config, sessions: sessionmaker[Session]) -> list[BaseRout
         return endpoint
 
     def postings(request: Request, session: Session) -> Any:
-        search = PostingSearch(
-            company=_param(request, "company"),
-            status=_param(request, "status"),
-            since=parse_since(_param(request, "since")),
-        )
-        return postings_page(session, search, _param(request, "cursor"), _limit(request)).as_json()
+        return postings_page(
+            session, config, posting_search(request), _param(request, "cursor"), _limit(request)
+        ).as_json()
 
     def posting(request: Request, session: Session) -> Any:
         return posting_detail(session, request.path_params["ref"])

@@ -23,9 +23,9 @@ from config.schema import Config
 from notifier.feeds import UnknownFeed, all_feeds, feed_xml, find_feed
 from notifier.stream import EVENT_TYPES
 from pipeline.db import open_current, session_factory
-from rolewatch.paged import BadRequest, PostingSearch, parse_since, postings_page
+from rolewatch.paged import BadRequest, postings_page
 from rolewatch.queries import NotFound, find_posting, list_events
-from rolewatch.webview.api import api_routes
+from rolewatch.webview.api import api_routes, posting_search
 from rolewatch.webview.guards import LoopbackHostOnly, SecurityHeaders, token_required
 from rolewatch.webview.pages import posting_history, sources
 
@@ -86,16 +86,19 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
         )  # fmt: skip
 
     def postings_list(request: Request) -> Response:
-        chosen = {key: request.query_params.get(key) or "" for key in ("company", "status", "since")}
+        chosen = {key: request.query_params.get(key) or "" for key in ("q", "company", "status", "since")}
         try:
-            search = PostingSearch(chosen["company"] or None, chosen["status"] or None,
-                                   parse_since(chosen["since"] or None))  # fmt: skip
+            search = posting_search(request)
             with sessions() as session:
-                shown = postings_page(session, search, request.query_params.get("cursor"), POSTINGS_SHOWN)
+                shown = postings_page(
+                    session, config, search, request.query_params.get("cursor"), POSTINGS_SHOWN
+                )
         except BadRequest as bad:
             return page("missing.html.j2", status=400, title="Bad request", message=str(bad))
-        kept = {key: value for key, value in chosen.items() if value}
-        older = urlencode({**kept, "cursor": shown.next}) if shown.next else None
+        except NotFound as missing:
+            return not_found(str(missing))
+        kept = [(key, value) for key, value in request.query_params.multi_items() if key != "cursor"]
+        older = urlencode([*kept, ("cursor", shown.next)]) if shown.next else None
         return page("postings.html.j2", title="Postings", postings=shown.items, chosen=chosen, older=older)
 
     def posting_page(request: Request) -> Response:
