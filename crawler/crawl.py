@@ -33,7 +33,7 @@ from twisted.python.failure import Failure
 from config.schema import SourceConfig
 from crawler.boards.base import SIZE_LIMIT, Board
 from crawler.boards.detail import DetailBoard
-from crawler.limits import budget_cut, size_limit
+from crawler.limits import budget_cut, raw_cap_problem, size_limit
 from crawler.middlewares import SOURCE
 from crawler.private_hosts import OWN_HOSTS, own_hosts
 from crawler.registry import board_for
@@ -236,10 +236,7 @@ class BoardsSpider(scrapy.Spider):
             return  # the source was cut by its budget meanwhile
         crawl.raw_bytes += len(response.body)
         if crawl.raw_bytes > crawl.max_raw_bytes:  # not parsed: what it would make is past the cap
-            crawl.board.record_problem(
-                f"the board's responses add up to more than {crawl.max_raw_bytes / MB:g} MB: kept what"
-                f" came before {response.url[:200]}; raise max_raw_mb"
-            )
+            crawl.board.record_problem(raw_cap_problem(crawl.max_raw_bytes, response.url))
             self._finish(crawl)
             return
         callback = getattr(crawl.board, response.meta[CALLBACK])

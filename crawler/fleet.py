@@ -24,35 +24,26 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Self
-from urllib.parse import urlsplit
+from typing import Any
 
 import redis
 import scrapy
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from scrapy.http import Response
-from scrapy.utils.asyncio import sleep
-from scrapy.utils.request import RequestFingerprinter, request_from_dict
-from scrapy_redis.queue import PriorityQueue
-from twisted.internet.task import LoopingCall
-from twisted.python.failure import Failure
+from scrapy.settings import Settings
+from scrapy.utils.request import RequestFingerprinter
 
-from config.schema import SourceConfig, format_duration
+from config.schema import SourceConfig
 from crawler.boards.base import Board
-from crawler.crawl import CALLBACK, ERRBACK, board_outputs, routing_meta, url_too_long, verdict_of
-from crawler.middlewares import SOURCE
-from crawler.registry import board_for
+from crawler.crawl import (
+    routing_meta,
+    url_too_long,
+)
+from crawler.limits import budget_cut, size_limit
 from crawler.sealing import MessageKind, RefusedMessage, Seal
-from pipeline.ingest import CrawlReport, Ingest
+from crawler.settings import DOWNLOAD_MAXSIZE, MB
 from pipeline.raw import RawPosting
 
 log = logging.getLogger("rolewatch.fleet")
@@ -76,6 +67,8 @@ OUTCOME_TTL_SECONDS = 86_400
 LOCK_SECONDS = 60.0
 
 _FINGERPRINTER = RequestFingerprinter()
+# What `size_limit` reads: the one response size limit every worker has.
+_DOWNLOAD_SETTINGS = Settings({"DOWNLOAD_MAXSIZE": DOWNLOAD_MAXSIZE})
 
 
 def state_key(run_id: int) -> str:
@@ -106,6 +99,8 @@ class SharedSource:
     requested: set[str] = field(default_factory=set)  # every request it made
     finisher: str | None = None  # the worker storing it, once no request is left or it was cut
     cut: str | None = None  # why it was finished before its last request was answered
+    max_raw_bytes: int = 256 * MB  # the source's `max_raw_mb`
+    raw_bytes: int = 0  # of the responses read so far
 
     @property
     def source(self) -> SourceConfig:
@@ -199,7 +194,8 @@ class Fleet:
             return None
         state.requested.add(key)
         state.pending.add(key)
-        meta = routing_meta(state.board, request, timeout, state.deadline - time.time())
+        size = size_limit(state.max_raw_bytes - state.raw_bytes, state.max_raw_bytes, _DOWNLOAD_SETTINGS)
+        meta = routing_meta(state.board, request, timeout, state.deadline - time.time(), size)
         meta.update({RUN: state.run_id, KEY: key})
         return request.replace(callback=None, errback=None, meta=meta, dont_filter=True)
 
@@ -241,7 +237,8 @@ class Fleet:
         worker: str,
     ) -> bool:
         """Write what handling one response did, in one transaction; True when it was the
-        source's last request (`worker` is then its finisher: the caller finishes the source)."""
+        source's last request (`worker` is then its finisher: the caller finishes the source).
+        `taken` is the (worker, token) of the request's in-flight entry, struck off with it."""
         state.pending.discard(answered)
         last = not state.pending
         if last:
@@ -256,7 +253,7 @@ class Fleet:
         if last:  # looked at again only if the finisher might have died meanwhile
             pipe.zadd(RUNS_KEY, {str(state.run_id): time.time() + WORKER_LEASE_SECONDS})
         if taken:
-            pipe.hdel(*taken)
+            pipe.hdel(inflight_key(taken[0]), taken[1])
         pipe.execute()
         return last
 
@@ -363,6 +360,17 @@ class Fleet:
         reported = self.redis.hgetall(WORKERS_KEY)
         return {key.decode(): float(value) for key, value in reported.items()}
 
+    def drop_taken(self, worker: str, token: str) -> None:
+        """Strike a request off a worker's in-flight list (answered, or taken again)."""
+        self.redis.hdel(inflight_key(worker), token)
+
+    def due_now(self, run_id: int) -> None:
+        """Have the first worker or scheduler to look finish this source."""
+        self.redis.zadd(RUNS_KEY, {str(run_id): time.time()})
+
+    def forget_worker(self, worker: str) -> None:
+        self.redis.hdel(WORKERS_KEY, worker)
+
     def take(self, worker: str, token: str) -> bytes | None:
         return self._take(keys=[QUEUE_KEY, inflight_key(worker)], args=[token])
 
@@ -413,240 +421,3 @@ class Fleet:
 
     def free_host_slot(self, host: str, token: str) -> None:
         self.redis.zrem(f"rolewatch:host:{host}:slots", token)
-
-
-def start_source(fleet: Fleet, source: SourceConfig, run_id: int, url_limit: int, timeout: float) -> None:
-    """The scheduler's side: a source's first requests go to the queue, its state to Redis."""
-    board = board_for(source)
-    now = time.time()
-    state = SharedSource(run_id, board, now, now + source.timeout.total_seconds())
-    requests = [
-        tracked for request in board.start() if (tracked := fleet.track(state, request, url_limit, timeout))
-    ]
-    if not requests and not state.board.problems:
-        state.board.record_problem("the board made no request")
-    fleet.begin(state, requests)
-    if not requests:  # nothing to wait for: finished by the first worker or scheduler to look
-        fleet.redis.zadd(RUNS_KEY, {str(run_id): now})
-
-
-def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlReport:
-    """Store a source whose state was taken (its last request handled, or its budget out) and
-    publish its outcome. Only the holder of the state calls this, so it runs once per run."""
-    board = state.board
-    stats = {
-        "requests": len(state.requested),
-        "postings": board.postings,
-        "seconds": round(time.time() - state.started, 3),
-    }
-    raws, refused = fleet.raws(state.run_id)
-    if refused:  # what they held is unknown: the crawl is incomplete, so nothing is closed
-        board.record_problem(f"{refused} staged postings in the queue were refused: bad seal")
-    verdict = verdict_of(board, state.cut, stats)
-    source_ingest = ingest.resume(board.source, state.run_id)
-    for raw in raws:
-        source_ingest.add(raw)
-    if board.same_listing:
-        source_ingest.same_listing()
-    try:
-        report = source_ingest.finish(verdict)
-    except Exception as error:
-        fleet.publish(
-            state.run_id, {"source": board.source.name, "error": f"storing the crawl failed: {error}"}
-        )
-        raise
-    fleet.publish(state.run_id, report.as_dict())
-    return report
-
-
-class FleetQueue(PriorityQueue):
-    """scrapy-redis's priority queue, with each request taken listed as the worker's own, and
-    every request sealed with the fleet's key (a request whose seal is wrong is dropped)."""
-
-    REFUSED_PER_POP = 100  # refused requests dropped in one pop before it gives the engine a turn
-
-    def _encode_request(self, request: scrapy.Request) -> bytes:
-        return self.spider.fleet.encode_request(request)
-
-    def _decode_request(self, encoded_request: bytes) -> scrapy.Request:
-        data = self.spider.fleet.seal.open(MessageKind.REQUEST, encoded_request)
-        return request_from_dict(data, spider=self.spider)
-
-    def pop(self, timeout: int = 0) -> scrapy.Request | None:
-        spider: FleetSpider = self.spider
-        for _ in range(self.REFUSED_PER_POP):
-            token = uuid.uuid4().hex
-            data = spider.fleet.take(spider.worker, token)
-            if data is None:
-                return None
-            try:
-                return self._taken(self._decode_request(data), token)
-            except RefusedMessage as error:
-                spider.fleet.refused(QUEUE_KEY, error)
-                spider.fleet.redis.hdel(inflight_key(spider.worker), token)
-        return None
-
-    def _taken(self, request: scrapy.Request, token: str) -> scrapy.Request:
-        spider: FleetSpider = self.spider
-        if TAKEN in request.meta:  # a retry or redirect that went back through the queue
-            worker, earlier = request.meta[TAKEN]
-            spider.fleet.redis.hdel(inflight_key(worker), earlier)
-        request.meta[TAKEN] = (spider.worker, token)
-        return request
-
-
-class FleetSpider(scrapy.Spider):
-    """A worker's spider: no start requests of its own; every response goes to its source's
-    shared state. Requests it makes go to the queue, not to this worker's scheduler."""
-
-    name = "rolewatch"
-
-    def __init__(self, fleet: Fleet, ingest: Ingest, worker: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.fleet = fleet
-        self.ingest = ingest
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        self._timer: LoopingCall | None = None
-        self._stopped = threading.Event()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
-        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
-        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
-        return spider
-
-    async def start(self) -> Any:
-        return
-        yield  # an async generator with nothing in it: requests come from the queue
-
-    def on_response(self, response: Response, **kwargs: Any) -> list[Any]:
-        callback = response.meta[CALLBACK]
-        self._handle(response.meta, lambda board: getattr(board, callback)(response, **kwargs), response.url)
-        return []
-
-    def on_error(self, failure: Failure) -> list[Any]:
-        request = failure.request  # type: ignore[attr-defined]
-        name = request.meta.get(ERRBACK)
-        self._handle(
-            request.meta,
-            lambda board: (getattr(board, name) if name else board.listing_failed)(failure),
-            request.url,
-        )
-        return []
-
-    def _handle(self, meta: dict[str, Any], call: Callable[[Board], Any], url: str) -> None:
-        run_id, key = meta[RUN], meta[KEY]
-        taken = (inflight_key(meta[TAKEN][0]), meta[TAKEN][1]) if TAKEN in meta else None
-        with self.fleet.locked(run_id):
-            state = self.fleet.load(run_id)
-            if state is None or state.finisher or key not in state.pending:
-                if taken:  # its source is finished, or another worker answered it already
-                    self.fleet.redis.hdel(*taken)
-                return
-            requests, raws = board_outputs(state.board, lambda: call(state.board), url)
-            limit = self.settings.getint("URLLENGTH_LIMIT")
-            timeout = self.settings.getfloat("DOWNLOAD_TIMEOUT")
-            follow = [
-                tracked
-                for request in requests
-                if (tracked := self.fleet.track(state, request, limit, timeout))
-            ]
-            last = self.fleet.commit(state, key, raws, follow, taken, self.worker)
-        if last:
-            self._finish(state)
-
-    def _finish(self, state: SharedSource) -> None:
-        try:
-            report = finish_source(self.fleet, self.ingest, state)
-        except Exception:
-            log.exception("%s: storing the crawl failed", state.source.name)
-            return
-        log.info("%s: %s, %s seen, %s new", report.source, report.status, report.seen, report.new)
-
-    # -- reporting, budgets, idling ----------------------------------------------------------
-
-    def _opened(self, spider: scrapy.Spider) -> None:
-        self.fleet.report(self.worker)
-        # Reported from a thread of its own, so a long store on the reactor's thread does not
-        # make this worker look dead.
-        threading.Thread(target=self._report, daemon=True).start()
-        self._timer = LoopingCall(self._tick)
-        self._timer.start(REPORT_SECONDS, now=False)
-
-    def _report(self) -> None:
-        while not self._stopped.wait(REPORT_SECONDS):
-            try:
-                self.fleet.report(self.worker)
-            except redis.RedisError as error:
-                log.warning("cannot reach the queue: %s", error)
-
-    def _tick(self) -> None:
-        try:
-            self.fleet.requeue_silent_workers()
-            for run_id in self.fleet.overdue():
-                if claimed := self.fleet.claim(run_id, self.worker):
-                    self._finish(claimed)
-        except redis.RedisError as error:  # Redis away for a moment: try again at the next tick
-            log.warning("cannot reach the queue: %s", error)
-
-    def _idle(self, spider: scrapy.Spider) -> None:
-        raise DontCloseSpider  # a worker waits for work until it is stopped
-
-    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
-        self._stopped.set()
-        if self._timer is not None and self._timer.running:
-            self._timer.stop()
-        self.fleet.leave(self.worker)
-
-
-def budget_cut(source: SourceConfig) -> str:
-    return f"crawl ended early: its time budget ({format_duration(source.timeout)}) ran out"
-
-
-class FleetGateMiddleware:
-    """Downloader middleware: a request of a source already finished is not fetched; the others
-    wait for a slot of their host, shared by the whole fleet."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        settings = crawler.settings
-        self.per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        self.delay = settings.getfloat("DOWNLOAD_DELAY")
-        self.lease = settings.getfloat("DOWNLOAD_TIMEOUT") + 10
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    async def process_request(self, request: scrapy.Request, spider: scrapy.Spider | None = None) -> None:
-        fleet = self._fleet()
-        if fleet is None or RUN not in request.meta:
-            return
-        if not fleet.exists(request.meta[RUN]):
-            raise IgnoreRequest(f"source {request.meta.get(SOURCE)} is finished")
-        host, token = urlsplit(request.url).netloc, uuid.uuid4().hex
-        while (wait := fleet.host_slot(host, self.per_host, self.lease, self.delay, token)) > 0:
-            await sleep(min(wait, 0.25))
-        request.meta["rolewatch_host_slot"] = (host, token)
-
-    def process_response(
-        self, request: scrapy.Request, response: Response, spider: scrapy.Spider | None = None
-    ) -> Response:
-        self._free(request)
-        return response
-
-    def process_exception(
-        self, request: scrapy.Request, exception: Exception, spider: scrapy.Spider | None = None
-    ) -> None:
-        self._free(request)
-
-    def _free(self, request: scrapy.Request) -> None:
-        slot, fleet = request.meta.pop("rolewatch_host_slot", None), self._fleet()
-        if slot and fleet is not None:
-            fleet.free_host_slot(*slot)
-
-    def _fleet(self) -> Fleet | None:
-        spider = self.crawler.spider
-        return spider.fleet if isinstance(spider, FleetSpider) else None

@@ -22,3 +22,10 @@ def size_limit(room: int, cap: int, settings: Any) -> tuple[int, str]:
     if room >= cap:
         return cap, f"the source's {cap / MB:g} MB limit (max_raw_mb)"
     return max(1, room), f"the {room / MB:.1f} MB left of the source's {cap / MB:g} MB (max_raw_mb)"
+
+
+def raw_cap_problem(cap: int, url: str) -> str:
+    return (
+        f"the board's responses add up to more than {cap / MB:g} MB: kept what came before"
+        f" {url[:200]}; raise max_raw_mb"
+    )

@@ -20,8 +20,9 @@ from typing import Any
 
 from scrapy.settings.default_settings import URLLENGTH_LIMIT
 
-from config.schema import Config, SourceConfig
-from crawler.fleet import WORKER_LEASE_SECONDS, WORKERS_KEY, Fleet, finish_source, start_source
+from config.schema import Config, CrawlSettings, SourceConfig
+from crawler.fleet import WORKER_LEASE_SECONDS, Fleet
+from crawler.fleet_sources import finish_source, start_source
 from crawler.settings import DOWNLOAD_TIMEOUT
 from notifier.outbox import outbox_hook
 from pipeline.db import make_engine, session_factory
@@ -81,7 +82,7 @@ def crawl_through_queue(
                     elif isinstance(begun, Exception):
                         said = getattr(begun, "orig", None) or begun
                         record(CrawlOutcome(name, False, {}, f"cannot start the crawl: {said}"))
-                    elif _queued(fleet, begun.source, begun.run_id, record):
+                    elif _queued(fleet, begun.source, begun.run_id, config.crawl, record):
                         active[begun.run_id] = begun.source
                         room -= 1
             for run_id, published in fleet.outcomes(list(active)).items():
@@ -92,7 +93,7 @@ def crawl_through_queue(
             if waiting or active:
                 time.sleep(POLL_SECONDS)
     finally:  # on Ctrl-C, what is queued stays with the workers; the rest was never begun
-        fleet.redis.hdel(WORKERS_KEY, me)
+        fleet.forget_worker(me)
         engine.dispose()
     failed: dict[str, list[SourceConfig]] = {}
     for source in sources:
@@ -117,9 +118,15 @@ def _settle_overdue(fleet: Fleet, ingest: Ingest, run_id: int, source: SourceCon
             log.exception("%s: storing the crawl failed", source.name)
 
 
-def _queued(fleet: Fleet, source: SourceConfig, run_id: int, record: Callable[[CrawlOutcome], None]) -> bool:
+def _queued(
+    fleet: Fleet,
+    source: SourceConfig,
+    run_id: int,
+    limits: CrawlSettings,
+    record: Callable[[CrawlOutcome], None],
+) -> bool:
     try:
-        start_source(fleet, source, run_id, URLLENGTH_LIMIT, DOWNLOAD_TIMEOUT)
+        start_source(fleet, source, run_id, URLLENGTH_LIMIT, DOWNLOAD_TIMEOUT, limits)
     except Exception as error:  # this source fails; the others are queued
         log.exception("%s: cannot queue its crawl", source.name)
         record(CrawlOutcome(source.name, False, {}, f"cannot queue the crawl: {error}"))

@@ -14,7 +14,8 @@ def run_worker(config: Config) -> None:
     from scrapy.core.engine import ExecutionEngine
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.fleet import DUPEFILTER_KEY, QUEUE_KEY, Fleet, FleetSpider
+    from crawler.fleet import DUPEFILTER_KEY, QUEUE_KEY, Fleet
+    from crawler.fleet_worker import FleetSpider
     from crawler.middlewares import http_cache_root
     from crawler.settings import crawl_settings
     from notifier.outbox import outbox_hook
@@ -29,11 +30,11 @@ def run_worker(config: Config) -> None:
     middlewares = dict(settings["DOWNLOADER_MIDDLEWARES"])
     del middlewares["crawler.crawl.FinishedSourcesMiddleware"]
     # Innermost: a request holds its host's fleet-wide slot only while it is on the wire.
-    middlewares["crawler.fleet.FleetGateMiddleware"] = 950
+    middlewares["crawler.fleet_worker.FleetGateMiddleware"] = 950
     settings.update(
         {
             "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-            "SCHEDULER_QUEUE_CLASS": "crawler.fleet.FleetQueue",
+            "SCHEDULER_QUEUE_CLASS": "crawler.fleet_worker.FleetQueue",
             "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
             "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
             "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,

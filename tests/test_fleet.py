@@ -21,7 +21,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from config.loader import load_config
-from crawler.fleet import Fleet, start_source
+from crawler.fleet import Fleet
+from crawler.fleet_sources import start_source
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Event, OutboxItem, Posting, PostingVersion, Source
 from pipeline.store import begin_crawl
