@@ -258,6 +258,9 @@ def test_with_a_token_the_api_needs_it(stored: Config) -> None:
             url, "/api/v1/events", {"Authorization": "Bearer t0ken", "Host": "rw.example"}
         )
         assert status == 200 and answer["items"]
+        # The postings page's link to older ones leaves the token to its cookie.
+        status, _, page = fetch(url, "/postings?token=t0ken")
+        assert status == 200 and "Older postings" in page and "t0ken" not in page
     with running(create_app(stored)) as url:
         # Without a token, a name other than loopback's is refused (DNS rebinding).
         assert fetch(url, "/api/v1/events", {"Host": "evil.example"})[0] == 421

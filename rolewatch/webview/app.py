@@ -97,7 +97,8 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             return page("missing.html.j2", status=400, title="Bad request", message=str(bad))
         except NotFound as missing:
             return not_found(str(missing))
-        kept = [(key, value) for key, value in request.query_params.multi_items() if key != "cursor"]
+        # The token stays in its cookie, out of links.
+        kept = [pair for pair in request.query_params.multi_items() if pair[0] not in ("cursor", "token")]
         older = urlencode([*kept, ("cursor", shown.next)]) if shown.next else None
         return page("postings.html.j2", title="Postings", postings=shown.items, chosen=chosen, older=older)
 
