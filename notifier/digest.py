@@ -4,6 +4,10 @@ digest is due: `notifier.schedule`; the message itself: `notifier.compose`.)
 Items are claimed into a `Digest` row (with its Message-ID) before sending; if sending fails
 the digest keeps its items and is retried later with backoff under the same Message-ID, so a
 resend after a crash is recognisable and nothing is lost or sent twice in normal operation.
+A digest whose attempts keep ending without an answer (it cannot be built, or its run dies) is
+failed with its items after a few, so it never holds up its recipient. Whatever a digest's
+size, only bounded pages of it are read (`notifier.digest_view`) and its items are claimed and
+settled by single statements.
 """
 
 from __future__ import annotations
@@ -141,6 +145,7 @@ def _claim(sessions: sessionmaker[Session], config: Config, recipient: str, now:
                 update(OutboxItem)
                 .where(OutboxItem.recipient == recipient, OutboxItem.status == OutboxStatus.PENDING)
                 .values(status=OutboxStatus.CLAIMED, digest_id=digest.id)
+                .execution_options(synchronize_session=False)
             )
         )
         if not claimed:

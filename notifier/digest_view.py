@@ -2,8 +2,8 @@
 counts them (by event type, by company) and only a page of them is loaded.
 
 A digest lists at most `LISTED` events one by one (its oldest); the rest are counted and the
-message says how many more there are and where to see them. A first-crawl summary ranks its
-postings by pay reading a few fields of each, a page at a time, and loads only those it shows.
+message says how many more there are and where to see them. A first-crawl summary's postings
+are ranked by pay in the database, and only those it shows (at most `LISTED`) are loaded.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def digest_view(
     """The digest's view, and the rows of its first `LISTED` events for outlets that take events
     (a webhook). A recipient no longer in the config gets the default summary."""
     summarising = (settings.backfill if settings else "summary") == "summary"
-    top = settings.backfill_top if settings else 10
+    top = min(settings.backfill_top if settings else 10, LISTED)
     items = _items(digest.id)
     counts: Counter[EventType] = Counter()
     backfill_total = 0

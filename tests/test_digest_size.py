@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,8 +18,11 @@ import pytest
 from sqlalchemy import Boolean, bindparam, func, insert, select, text
 from sqlalchemy.types import TypeEngine
 
+from config.loader import load_config
+from notifier.digest import send_digests
 from notifier.digest_view import LISTED
-from pipeline.db import open_database
+from notifier.transports import MaildirTransport
+from pipeline.db import open_database, session_factory
 from pipeline.models import Digest, OutboxItem, Source, UTCDateTime, utcnow
 from pipeline.states import DigestStatus, OutboxStatus
 from tests.conftest import ROOT
@@ -79,14 +83,14 @@ def store_items(database_url: str, count: int, start: int = 0, backfill: bool = 
         engine.dispose()
 
 
-def write_config(tmp_path: Path, database_url: str, backfill: str) -> Path:
+def write_config(tmp_path: Path, database_url: str, backfill: str, top: int = 10) -> Path:
     path = tmp_path / "rolewatch.yaml"
     path.write_text(
         f'database: "{database_url}"\n'
         f'mail: {{transport: maildir, maildir: "{tmp_path / "mail"}"}}\n'
         "sources: [{name: board, type: greenhouse, board: board}]\n"
         "watches: [{name: sre}]\n"
-        f"recipients: [{{email: {RECIPIENT}, watches: [sre], backfill: {backfill}}}]\n"
+        f"recipients: [{{email: {RECIPIENT}, watches: [sre], backfill: {backfill}, backfill_top: {top}}}]\n"
     )
     return path
 
@@ -116,6 +120,44 @@ def text_of(message: EmailMessage) -> str:
     plain = message.get_body(("plain",))
     assert isinstance(plain, EmailMessage)
     return str(plain.get_content())
+
+
+def test_a_digest_lists_its_oldest_events_and_counts_the_rest_by_company(
+    database_url: str, tmp_path: Path
+) -> None:
+    store_items(database_url, LISTED + 700)
+    path = write_config(tmp_path, database_url, "full")
+    config = load_config(path)
+    engine = open_database(database_url)
+    try:
+        (report,) = send_digests(session_factory(engine), config, MaildirTransport(tmp_path / "mail")).reports
+    finally:
+        engine.dispose()
+    assert (report.status, report.items) == ("sent", LISTED + 700)
+    message = newest_mail(tmp_path / "mail")
+    assert message["Subject"] == f"[rolewatch] {LISTED + 700} new — Acme"
+    plain = text_of(message)
+    listed = [int(n) for n in re.findall(r"^\[NEW\] Site Reliability Engineer (\d+)$", plain, re.MULTILINE)]
+    assert sorted(listed) == list(range(1, LISTED + 1))
+    assert "and 700 more: see `rolewatch events` or the web view (`rolewatch serve`)\n  Acme: 700\n" in plain
+    html = message.get_body(("html",))
+    assert html is not None and "and 700 more: see <code>rolewatch events</code>" in html.get_content()
+
+
+def test_a_summary_shows_no_more_than_a_digest_lists(database_url: str, tmp_path: Path) -> None:
+    store_items(database_url, LISTED + 100)
+    config = load_config(write_config(tmp_path, database_url, "summary", top=10_000))
+    engine = open_database(database_url)
+    try:
+        send_digests(session_factory(engine), config, MaildirTransport(tmp_path / "mail"))
+    finally:
+        engine.dispose()
+    plain = text_of(newest_mail(tmp_path / "mail"))
+    assert plain.count("[NEW] ") == LISTED
+    assert "and 100 more (rolewatch postings --status open)" in plain
+    # Best paid first: pay rises with the number, so the highest numbers are shown.
+    first = re.search(r"^\[NEW\] Site Reliability Engineer (\d+) \(Acme\)$", plain, re.MULTILINE)
+    assert first is not None and first.group(1) == str(LISTED + 100)
 
 
 @pytest.mark.slow
