@@ -21,6 +21,7 @@ from rolewatch.cli_support import (
     print_rows,
     redact_url,
 )
+from rolewatch.moments import relative_iso
 from rolewatch.safe_text import visible
 
 
@@ -130,7 +131,7 @@ def status(config_path: str, as_json: bool) -> None:
                     "next_digest": (
                         "immediate"
                         if recipient.digest.immediate
-                        else str(
+                        else _iso(
                             next_digest_time(
                                 recipient, max(utcnow(), digest.created_at) if digest else utcnow()
                             )
@@ -140,6 +141,19 @@ def status(config_path: str, as_json: bool) -> None:
                     "last_error": digest.last_error if digest else None,
                 }
             )
+    if not as_json:
+        now = utcnow()
+        sources = [{**row, "last_crawl": relative_iso(row["last_crawl"], now)} for row in sources]
+        recipients = [
+            {
+                **row,
+                "last_digest": relative_iso(row["last_digest"], now),
+                "next_digest": row["next_digest"]
+                if row["next_digest"] in (None, "immediate")
+                else relative_iso(row["next_digest"], now),
+            }
+            for row in recipients
+        ]
     columns = ["name", "last_crawl", "status", "seen", "open_postings", "problems"]
     print_rows(sources, columns, as_json, full={"problems"})
     if not as_json:
@@ -152,6 +166,10 @@ def status(config_path: str, as_json: bool) -> None:
     )
     if config.queue:
         print_queue(config.queue, as_json)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def print_queue(url: str, as_json: bool) -> None:

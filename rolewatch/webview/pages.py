@@ -3,21 +3,28 @@ pages give the same data."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from config.schema import Config
 from pipeline.dates import parse_posted, shown_date
-from pipeline.models import Posting
+from pipeline.models import Posting, utcnow
 from pipeline.record import PostingRecord
+from rolewatch.moments import relative_iso
 from rolewatch.queries import SourceStatus, history, source_status
 from rolewatch.safe_text import visible
 
 
 def sources(session: Session, config: Config) -> list[SourceStatus]:
-    """Every configured source and how its last crawl went (as `rolewatch status` says)."""
-    return source_status(session, [source.name for source in config.sources])
+    """Every configured source and how its last crawl went, its time told relative to now (as
+    `rolewatch status` says)."""
+    now = utcnow()
+    return [
+        dataclasses.replace(status, last_crawl=relative_iso(status.last_crawl, now))
+        for status in source_status(session, [source.name for source in config.sources])
+    ]
 
 
 def posting_history(session: Session, posting: Posting) -> dict[str, Any]:
