@@ -230,3 +230,63 @@ def test_history_json_carries_the_changes_the_page_shows(config: Config, web: Se
     assert (
         f'<span class="old">{salary["old"]}</span> → <span class="new-value">{salary["new"]}</span>' in page
     )
+
+
+# Each source's row and its cells, link and badge, as Chromium styles them, written into the page.
+COMPUTED_STYLES = """
+<script>
+const shown = {};
+for (const row of document.querySelectorAll("tr[class]")) {
+  const link = row.querySelector("a"), badge = row.querySelector(".badge");
+  shown[link.textContent] = {
+    row: getComputedStyle(row).backgroundColor,
+    cells: [...row.cells].map((cell) => getComputedStyle(cell).backgroundColor),
+    link: getComputedStyle(link).color,
+    badge: badge && getComputedStyle(badge).backgroundColor,
+  };
+}
+const out = document.createElement("pre");
+out.id = "computed";
+out.textContent = JSON.stringify(shown);
+document.body.append(out);
+</script>
+"""
+TRANSPARENT = "rgba(0, 0, 0, 0)"
+
+
+def test_only_a_sources_badge_carries_its_states_colour_so_its_link_stays_readable(
+    web: Served, tmp_path: Path
+) -> None:
+    require_chromium()
+    status, page = web.get("/sources")
+    _, stylesheet = web.get("/static/rolewatch.css")
+    assert status == 200 and '<tr class="complete">' in page and '<span class="badge complete">' in page
+    # The served page and stylesheet, with a script reading the styles (the server's CSP allows none).
+    local = tmp_path / "sources.html"
+    local.write_text(
+        page.replace('<link rel="stylesheet" href="/static/rolewatch.css">', f"<style>{stylesheet}</style>")
+        .replace("</body>", f"{COMPUTED_STYLES}</body>"),
+        encoding="utf-8",
+    )  # fmt: skip
+
+    dom = dump_dom(local.as_uri(), tmp_path / "profile")
+
+    shown = json.loads(dom.split('<pre id="computed">', 1)[1].split("</pre>", 1)[0].replace("&quot;", '"'))
+    complete = shown["stripe"]
+    assert complete["row"] == TRANSPARENT
+    assert set(complete["cells"]) == {TRANSPARENT}, "a complete source's cells are painted"
+    assert complete["badge"] == "rgb(26, 127, 55)"
+    assert complete["link"] == "rgb(9, 105, 218)"
+    failed = shown["gone"]
+    assert failed["row"] == TRANSPARENT and failed["badge"] == "rgb(207, 34, 46)"
+    assert failed["badge"] not in failed["cells"], "a failed source's row is painted in its badge's red"
+
+
+def test_the_sources_page_tells_each_last_crawl_relative_to_now(web: Served) -> None:
+    import re
+
+    _, page = web.get("/sources")
+    # The fixture crawled every source moments ago (yesterday only just after midnight).
+    told = re.findall(r"<td>((?:\d\d:\d\d UTC, (?:just now|\d+ min ago))|yesterday \d\d:\d\d UTC)</td>", page)
+    assert len(told) == 3, page
+    assert "+00:00" not in page
