@@ -1,5 +1,5 @@
-"""Teamtailor: pure extraction on the recorded RSS feeds, and the spider paging the feed by
-offset over local HTTP."""
+"""Teamtailor: pure extraction on the recorded RSS feeds and JSON Feeds, and the spider paging
+the RSS feed by offset over local HTTP."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from lxml import etree
 from config.schema import Config, SourceConfig
 from crawler.boards.teamtailor import PER_PAGE
 from crawler.extract.teamtailor import extract_teamtailor
+from crawler.extract.teamtailor_json import extract_teamtailor_json
 from crawler.registry import listing_url
 from pipeline.db import open_database
 from pipeline.normalize import normalize
 from rolewatch.boardserver import BoardServer, Incoming, Reply
-from tests.conftest import REAL, crawl_source, stored_postings, version_and_event_counts
+from tests.conftest import REAL, crawl_source, real_payload, stored_postings, version_and_event_counts
 
 UPCLOUD = REAL / "teamtailor" / "upcloud-jobs-rss.xml"
 CAREER = REAL / "teamtailor" / "teamtailor-career-jobs-rss.xml"
+SLATER_JSON = "teamtailor/slaterconsult-jsonfeed-trimmed.json"
+CAREER_JSON = "teamtailor/teamtailor-career-jsonfeed-trimmed.json"
 FEED = "/jobs.rss"
 
 
@@ -77,6 +80,79 @@ def test_normalize_keeps_teamtailor_workplace_places_and_date() -> None:
     assert analyst.workplace == ["hybrid"]
     assert analyst.locations == ["Helsinki, Finland"]
     assert analyst.description.startswith("We are looking for a Business Intelligence Analyst")
+
+
+def test_extracts_every_recorded_slater_consult_json_feed_item() -> None:
+    result = extract_teamtailor_json(real_payload(SLATER_JSON))
+    assert result.dropped == [] and result.unreadable == {}
+    lead, controller, engineer, automation = result.postings
+    assert lead.external_id == "29913b0e-fd23-4083-8fc6-423d1ba251bf"  # the uuid the RSS guid is
+    assert lead.title == "Product Lifecycle Management Lead"
+    assert lead.url == "https://slaterconsult.teamtailor.com/jobs/8312455-product-lifecycle-management-lead"
+    assert lead.company == "Slater Consult"  # the feed's title, its trailing space dropped
+    # Two places; "Poland" as region repeats the country and is left out.
+    assert lead.locations == ["Holstebro, DK", "Szczecin, PL"]
+    assert lead.posted_at == "2026-09-02T20:27:38+02:00"
+    assert (lead.description_html or "").startswith("<p>Jupiter Bach is taking the next step")
+    # The JSON Feed has no department, remote status, pay or employment type.
+    assert (lead.department, lead.workplace, lead.salary, lead.salary_text, lead.employment_type) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (controller.title, controller.locations) == ("Controller", ["Panama City, PA"])
+    assert controller.posted_at == "2026-09-01T20:52:51+02:00"
+    assert (engineer.external_id, engineer.locations) == (
+        "483480c4-9e79-4d59-9e34-d1cc431e5a12",
+        ["Morrisville, US"],
+    )
+    assert engineer.posted_at == "2025-10-28T12:37:38+01:00"
+    assert (automation.title, automation.locations) == ("Automation Engineer", ["Raleigh, US"])
+    assert automation.url == "https://slaterconsult.teamtailor.com/jobs/5583037-automation-engineer"
+    assert automation.posted_at == "2025-02-20T09:07:36+01:00"
+    text = normalize(engineer).description
+    assert text.startswith("Landia has been innovating pump and mixer solutions since 1933")
+    assert "&nbsp;" not in text and "<" not in text
+
+
+def test_extracts_the_recorded_teamtailor_career_json_feed_without_content() -> None:
+    result = extract_teamtailor_json(real_payload(CAREER_JSON))
+    italy, copenhagen = result.postings
+    assert italy.external_id == "20fafb7d-f013-4061-b6de-2894b3e0838b"
+    assert italy.title == "Account Executive - Italy (Madrid based)"
+    assert italy.url == "https://career.teamtailor.com/jobs/7167985-account-executive-italy-madrid-based"
+    assert italy.company == "Teamtailor"
+    assert italy.locations == ["Madrid, ES"]  # the region "Europe" is no place to match
+    assert italy.posted_at == "2026-02-04T09:26:20+01:00"
+    # Trimmed at the source: neither content_html nor a JobPosting description.
+    assert italy.description_html is None and italy.department is None
+    assert copenhagen.title == "Mid-Market Account Executive - Copenhagen"
+    assert copenhagen.locations == ["Stockholm, SE", "København, DK"]
+    assert copenhagen.posted_at == "2026-01-18T19:35:57+01:00"
+
+
+def test_json_feed_fallbacks_dropped_items_and_bodies_that_are_no_feed() -> None:
+    places = [{"address": {"addressRegion": "Nordics"}}, "nowhere", {"address": "x"}]
+    job = {"description": "<p>Run the fleet.</p>", "datePosted": "2026-10-01",
+           "hiringOrganization": {"name": "Acme"}, "jobLocation": places}  # fmt: skip
+    feed = {"items": [{"id": "a", "title": "SRE", "_jobposting": job}, {"id": "b"}, {"title": "No id"}, 7]}
+    result = extract_teamtailor_json(feed)
+    (sre,) = result.postings
+    assert (sre.company, sre.description_html, sre.posted_at) == (
+        "Acme",
+        "<p>Run the fleet.</p>",
+        "2026-10-01",
+    )
+    assert sre.locations == ["Nordics"]  # a region stands in where there is no locality
+    assert result.dropped == ["items[1]: missing title", "items[2]: missing id", "items[3]: not an object"]
+    assert extract_teamtailor_json(real_payload(SLATER_JSON), limit=1).postings[0].title == (
+        "Product Lifecycle Management Lead"
+    )
+    for body in ([], {}, {"items": {}}, "feed"):
+        with pytest.raises(ValueError):
+            extract_teamtailor_json(body)
 
 
 def _feed(items: list[str], title: str = "Acme") -> bytes:
