@@ -1,12 +1,14 @@
 """Breezy HR portals: `GET https://{portal}.breezy.hr/json`, every open position in one array
-(no text: the ad is on the position's own page)."""
+(no text: the ad is on the position's own page, as a schema.org JobPosting)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
 from crawler.extract.common import label, read_each, text_or_none
+from crawler.extract.jsonld import extract_jsonld
 from crawler.items import ExtractResult, RawPosting
 
 
@@ -64,3 +66,24 @@ def _workplace(places: list[dict[str, Any]]) -> str | None:
     if "hybrid" in details:
         return "hybrid"
     return "remote" if places and all(place.get("is_remote") is True for place in places) else None
+
+
+def extract_breezy_detail(html: str, url: str, listed: RawPosting) -> RawPosting:
+    """The listed position completed by its page's JobPosting: the text, and what the listing
+    left out (pay, type, date). ValueError when the page has no JobPosting."""
+    found = extract_jsonld(html, url)
+    if found.incomplete_reason:
+        raise ValueError(found.incomplete_reason)
+    if not found.postings:
+        raise ValueError("position page has no JobPosting")
+    posting = found.postings[0]
+    return replace(
+        listed,
+        description_html=posting.description_html,
+        description_text=posting.description_text,
+        # The listing's pay text is what the portal shows; the page's figures stand in for none.
+        salary=None if listed.salary_text else posting.salary,
+        employment_type=listed.employment_type or posting.employment_type,
+        workplace=listed.workplace or posting.workplace,
+        posted_at=listed.posted_at or posting.posted_at,
+    )
