@@ -1,7 +1,7 @@
 """`python -m bench [preset|matching|ingest|begin|render|crawl] [options]`: every benchmark by default.
 
 - preset: precision and recall of the `infrastructure` preset on the hand-labelled real
-  postings (tests/preset_quality.py);
+  postings and on the held-out boards it was never tuned on (tests/preset_quality.py);
 - matching: 100,000 postings x 100 rules (bench/matching.py), and the explaining path;
 - ingest: the recorded Stripe board stored in-process, first crawl and unchanged recrawl;
 - begin: crawl runs opened for 2,000 sources, one at a time and in batches (bench/begin.py);
@@ -63,9 +63,10 @@ def main() -> None:
     steps = args.steps or list(STEPS)
     print(describe(), flush=True)
     if "preset" in steps:
-        from tests.preset_quality import measure
+        from tests.preset_quality import heldout, measure
 
         print(f"preset infrastructure: {measure().summary()}", flush=True)
+        print(f"preset infrastructure, held-out boards: {measure(pairs=heldout()).summary()}", flush=True)
     if "matching" in steps:
         bench_matching(args.postings)
     if "ingest" in steps:

@@ -20,6 +20,8 @@ from tests.conftest import ROOT
 from tests.test_normalize_equivalence import corpus
 
 LABELS = ROOT / "tests" / "fixtures" / "infra-labels.json"
+# Boards the preset was never tuned on, labelled by the same rubric before it was measured.
+HELDOUT_LABELS = ROOT / "tests" / "fixtures" / "infra-labels-heldout.json"
 
 
 @dataclass
@@ -63,10 +65,27 @@ def labelled() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return pairs
 
 
-def measure(rule: WatchRule | None = None) -> Quality:
+def heldout() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(normalized posting, its label) for every held-out posting."""
+    from tests.heldout_corpus import heldout_postings
+
+    labels = json.loads(HELDOUT_LABELS.read_text(encoding="utf-8"))
+    postings = list(heldout_postings())
+    assert len(labels) == len(postings), "every held-out posting is labelled, in order"
+    pairs = []
+    for (payload, raw), label in zip(postings, labels, strict=True):
+        assert (payload, raw.external_id) == (label["payload"], label["external_id"]), label
+        pairs.append((normalize(raw).as_dict(), label))
+    return pairs
+
+
+def measure(
+    rule: WatchRule | None = None, pairs: list[tuple[dict[str, Any], dict[str, Any]]] | None = None
+) -> Quality:
+    """The rule's (by default the preset's) quality on `pairs` (by default the tuning labels)."""
     rules = RuleSet([rule or resolve(WatchRule(name="infrastructure", extends="infrastructure"))])
     quality = Quality()
-    for data, label in labelled():
+    for data, label in labelled() if pairs is None else pairs:
         quality.postings += 1
         taken = bool(rules.matching(data))
         shown = f"{data['title']} ({data.get('department')})"
