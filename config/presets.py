@@ -37,10 +37,13 @@ INFRASTRUCTURE: dict[str, Any] = {
         "customer success",
         "support engineer",
     ],
-    # Evidence weighed together (`rolewatch check --explain` shows it): the title or the team
-    # naming an infrastructure area admits a posting; the text alone, which company blurbs fill
-    # with "scale" and "cloud", cannot; and a title saying the work is with customers or
-    # partners, or is operations, outweighs one infrastructure word.
+    # Evidence weighed together (`rolewatch check --explain` shows it): what makes a role
+    # infrastructure is the systems it works on. A title naming an infrastructure area admits a
+    # posting; the team's name says where the role sits, so it admits one only with the title
+    # or the text saying it works on such systems; the text alone, which company blurbs fill
+    # with "scale" and "cloud", cannot; a title saying the work is with customers or partners,
+    # or is operations, outweighs one infrastructure word; and one naming a business feature
+    # says the role builds that feature, whatever its team is called.
     "score": {
         "threshold": 4,
         "signals": [
@@ -118,8 +121,9 @@ INFRASTRUCTURE: dict[str, Any] = {
                 ],
             },
             {
+                # Short of the threshold by one: a title hint or systems work in the text decides.
                 "name": "infrastructure team",
-                "weight": 4,
+                "weight": 3,
                 "fields": ["department"],
                 "terms": [
                     "infrastructure",
@@ -275,6 +279,33 @@ INFRASTRUCTURE: dict[str, Any] = {
                     "construction",
                     "facilities",
                     "salesforce",
+                    # Business features a backend serves: the product, not the infrastructure.
+                    "checkout",
+                    "cart",
+                    "commerce",
+                    "e-commerce",
+                    "ecommerce",
+                    "merchant",
+                    "merchants",
+                    "marketplace",
+                    "onboarding",
+                    "orders",
+                    "order management",
+                    "fulfillment",
+                    "catalog",
+                    "pricing",
+                    "subscriptions",
+                    "invoicing",
+                    "lending",
+                    "loyalty",
+                    "rewards",
+                    "ads",
+                    "advertising",
+                    "monetization",
+                    "crm",
+                    "booking",
+                    "bookings",
+                    "consumer",
                 ],
             },
             {

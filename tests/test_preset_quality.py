@@ -57,8 +57,16 @@ PRESET = resolve(WatchRule(name="infrastructure", extends="infrastructure"))
 @pytest.mark.parametrize(
     ("title", "department", "description", "expected"),
     [
-        # The team alone is strong evidence.
-        ("Software Engineer", "Core Infrastructure", "", True),
+        # The team's name says where a role sits, not what it works on: it takes the title or
+        # the text naming such systems too.
+        ("Software Engineer", "Core Infrastructure", "", False),
+        ("Software Engineer", "Core Infrastructure", "You will run our databases on Kubernetes.", True),
+        ("Backend Engineer", "Core Infrastructure", "", True),
+        # A backend role on a business feature, in a team named after the backend.
+        ("Backend Engineer, Checkout", "Backend Infrastructure", "", False),
+        ("Senior Backend Engineer, Merchant Onboarding", "Platform & Infrastructure",
+         "Build the APIs merchants sign up with, on Kafka and Postgres.", False),
+        ("Software Engineer, Ads", "Infrastructure", "Our ad auctions run on distributed systems.", False),
         # A platform named by what it serves.
         ("Senior Engineer, Machine Learning Platform", "Engineering", "", True),
         # One infrastructure word is outweighed by a title about customers.
