@@ -1,6 +1,7 @@
 """A board of a million jobs beside a small one, in one crawl: the big one ends at the postings
-cap, incomplete and closing nothing, and the small one is stored complete without waiting for it.
-The crawl runs in a subprocess of its own, so that its peak memory can be read and shown."""
+cap, incomplete and closing nothing, and the small one is stored complete without waiting for it;
+the digest that follows, for a recipient of both, is delivered. The crawl and the digest each run
+in a subprocess of their own, so that their peak memory can be read and shown."""
 
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ outcomes = crawl_sources(load_config(sys.argv[1]))
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"outcomes": [asdict(outcome) for outcome in outcomes], "peak_kb": peak}))
 """
+# Sends the digests due for the config named on the command line, in a process of its own.
+DIGEST = """
+import json, resource, subprocess, sys
+done = subprocess.run([sys.executable, "-m", "rolewatch", "digest", "--config", sys.argv[1]])
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"returncode": done.returncode, "peak_kb": peak}))
+"""
 
 
 def million_job_board() -> bytes:
@@ -59,7 +67,12 @@ def test_a_million_job_board_stops_at_the_cap_and_holds_back_no_other_board(tmp_
     with BoardServer() as server:
         config = tmp_path / "rolewatch.yaml"
         config.write_text(
-            f'database: "{database}"\nsources:\n'
+            f'database: "{database}"\n'
+            "mail: {transport: maildir, maildir: " + str(tmp_path / "mail") + "}\n"
+            "watches: [{name: everything}]\n"
+            "recipients: [{email: ops@example.com, watches: [everything], backfill: full,"
+            " digest: {immediate: true}}]\n"
+            "sources:\n"
             f"  - {{name: big, type: greenhouse, board: big, api_base: '{server.url}',"
             " timeout: 2m, close_after_missing: 1}\n"
         )
@@ -103,3 +116,17 @@ def test_a_million_job_board_stops_at_the_cap_and_holds_back_no_other_board(tmp_
     assert closed == 0
     assert statuses == {"open": CAP + 3}
     assert peak_mb < 900  # the listing parsed once, the rest kept to the cap
+
+    # The digest for a recipient of both boards: 20,000 and more events, read in bounded pages.
+    sent = subprocess.run(
+        [sys.executable, "-c", DIGEST, str(config)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    printed = json.loads(sent.stdout.splitlines()[-1])
+    digest_mb = printed["peak_kb"] / 1024
+    print(f"\ndigest peak RSS {digest_mb:.0f} MB")
+    assert printed["returncode"] == 0, sent.stderr[-2000:]
+    [message] = list((tmp_path / "mail" / "new").iterdir())
+    text = message.read_text(errors="replace")
+    events = CAP + 3 + len(small["jobs"])
+    assert f"and {events - 500:,} more" in text
+    assert digest_mb < 400
