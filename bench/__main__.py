@@ -10,7 +10,9 @@
   200, 2,000 and 20,000 boards unless `--boards` says otherwise;
 - workers (only when named: it needs the local PostgreSQL and Redis): the farm crawled through
   the queue by 1, 2 and 4 `rolewatch worker`s (bench/workers.py), at 2,000 boards unless
-  `--boards` says otherwise.
+  `--boards` says otherwise;
+- search (only when named: it needs the local PostgreSQL): full-text search over 600,000
+  postings on SQLite and PostgreSQL beside the bare FTS5 / tsvector query (bench/search.py).
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from bench.crawl import SIZES, Limits, bench_crawl
 from bench.digest_render import bench_digest_render
 from bench.machine import describe
 from bench.matching import bench_ingest, bench_matching
+from bench.search import POSTINGS, bench_search
 from bench.workers import bench_workers
 
 STEPS = ("preset", "matching", "ingest", "begin", "render", "crawl")
-NAMED_ONLY = ("workers",)
+NAMED_ONLY = ("workers", "search")
 
 
 def sizes(text: str) -> list[int]:
@@ -57,6 +60,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=sizes, default=[1, 2, 4], help="workers: how many workers, in turn (1,2,4)"
     )
+    parser.add_argument(
+        "--search-postings", type=int, default=POSTINGS, help="search: postings stored (600,000)"
+    )
     args = parser.parse_args()
     if unknown := [step for step in args.steps if step not in STEPS + NAMED_ONLY]:
         parser.error(f"unknown step {', '.join(unknown)} (choose from {', '.join(STEPS + NAMED_ONLY)})")
@@ -75,7 +81,7 @@ def main() -> None:
         bench_begin()
     if "render" in steps:
         bench_digest_render(args.events)
-    if set(steps) - {"crawl", "workers"}:
+    if set(steps) - {"crawl", "workers", "search"}:
         # The steps above ran in this process; the crawl's steps run in child processes.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak resident memory of this process: {peak:.0f} MiB", flush=True)
@@ -88,6 +94,8 @@ def main() -> None:
     if "workers" in steps:
         limits = Limits(args.concurrency, args.per_host, args.delay, args.autothrottle)
         bench_workers(args.boards[0] if args.boards else 2_000, args.workers, limits)
+    if "search" in steps:
+        bench_search(args.search_postings)
 
 
 if __name__ == "__main__":

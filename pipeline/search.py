@@ -81,7 +81,7 @@ def _pg_words(value: str) -> str:
     return f"regexp_replace(coalesce({value}, ''), '{_PG_WORDS}', ' ', 'g')"
 
 
-def _pg_document(title: str, department: str, description: str) -> str:
+def pg_document(title: str, department: str, description: str) -> str:
     """The weighted tsvector of three SQL text expressions."""
     parts = zip((title, department, description), "ABC", strict=True)
     return " || ".join(
@@ -91,7 +91,7 @@ def _pg_document(title: str, department: str, description: str) -> str:
 
 _PG_UPSERT = text(
     f"INSERT INTO {INDEX_TABLE} (posting_id, document)"
-    f" VALUES (:id, {_pg_document(':title', ':department', ':description')})"
+    f" VALUES (:id, {pg_document(':title', ':department', ':description')})"
     " ON CONFLICT (posting_id) DO UPDATE SET document = excluded.document"
 )
 
@@ -129,7 +129,7 @@ def fill_index(connection: Connection) -> None:
             )
         )
         return
-    document = _pg_document(
+    document = pg_document(
         "v.data ->> 'title'", "v.data ->> 'department'", f"left(v.data ->> 'description', {INDEXED_CHARS})"
     )
     connection.execute(
