@@ -262,3 +262,51 @@ def test_a_family_not_read_yet_is_named_but_not_resolved() -> None:
     result = as_json(run("add", "--offline", "--json", "https://acme.careers.hibob.com/"))
     assert result[0]["status"] == "unresolved"
     assert result[0]["reason"] == "a hibob board (acme): rolewatch cannot read hibob yet"
+
+
+# A careers page for each family, built around the way its boards are embedded or linked, and
+# the family's recorded listing served where the board's reader asks for it.
+FAMILY_PAGES = [
+    ("smartrecruiters", '<script>widget({"company_code":"acme","dayLimit":30});</script>',
+     "smartrecruiters/careerkit-sanitized-postings.json"),
+    ("workable", '<a href="https://apply.workable.com/acme/">Jobs</a>', "workable/zaelab-widget.json"),
+    ("recruitee", '<a href="https://acme.recruitee.com/">Jobs</a>',
+     "recruitee/careerkit-sanitized-offers.json"),
+    ("teamtailor", '<iframe src="https://acme.teamtailor.com/jobs"></iframe>',
+     "teamtailor/upcloud-jobs-rss.xml"),
+    ("personio", '<iframe src="https://acme.jobs.personio.de/?display=en&iframe=true"></iframe>',
+     "personio/personio-own-board-xml.xml"),
+    ("pinpoint", '<a href="https://acme.pinpointhq.com/">Open roles</a>',
+     "pinpoint/trilongroup-postings-trimmed.json"),
+    ("bamboohr", '<div id="BambooHR" data-domain="acme.bamboohr.com"></div>'
+     '<script src="https://acme.bamboohr.com/js/embed.js" async defer></script>',
+     "bamboohr/illinois-tenant-careers-list-trimmed.json"),
+    ("rippling", '<iframe src="https://ats.rippling.com/en-GB/acme/jobs"></iframe>',
+     "rippling/blackrockneurotech-board-jobs.json"),
+    ("gem", '<a href="https://jobs.gem.com/acme">Careers</a>', "gem/resprop-job-posts-trimmed.json"),
+    ("breezy", '<a href="https://acme.breezy.hr/">Positions</a>', "breezy/breezy-demo-board-json.json"),
+    ("workday", '<a href="https://acme.wd5.myworkdayjobs.com/en-US/External">Search jobs</a>',
+     "workday/nvidia-cxs-jobs.json"),
+    ("oracle", '<a href="https://acme.fa.ocs.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX_1">Jobs</a>',
+     "oracle/ejov-cx-requisitions-trimmed.json"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("family", "snippet", "fixture"), FAMILY_PAGES, ids=[f for f, _, _ in FAMILY_PAGES])
+def test_each_family_is_found_on_a_careers_page_and_checked(family: str, snippet: str, fixture: str) -> None:
+    from crawler.discovery.check import source_of
+    from crawler.discovery.page import boards_on_page
+    from crawler.registry import listing_url
+
+    [ref] = boards_on_page(f"<html><body>{snippet}</body></html>", "https://www.acme.com/careers")
+    listing = urlsplit(listing_url(source_of(ref)))
+    body = (REAL / fixture).read_bytes()
+    kind = "application/xml" if fixture.endswith(".xml") else "application/json"
+    with BoardServer() as server:
+        server.set("/careers", html(snippet))
+        server.set(listing.path, Reply(body, content_type=kind))
+        result = run("add", f"{server.url}/careers", "--allow-private", "--json",
+                     "--host-map", f"{listing.hostname}={server.url}")  # fmt: skip
+    [found] = as_json(result)
+    assert (found["status"], found["type"]) == ("resolved", family), found
+    assert found["postings"] > 0
