@@ -16,6 +16,7 @@ from crawler.sealing import KEY_ENV, Seal
 from pipeline.states import MuteKind
 from rolewatch.cli_add import add, init
 from rolewatch.cli_inspect import diff, events, history, postings, status
+from rolewatch.cli_mcp import mcp
 from rolewatch.cli_serve import serve
 from rolewatch.cli_support import (
     EXIT_FAILURES,
@@ -340,5 +341,5 @@ def unmute(posting_ref: str | None, company: str | None, config_path: str) -> No
     click.echo(f"unmuted {label}" if removed else f"{label} was not muted")
 
 
-for command in (postings, events, history, diff, status, serve, add, init):
+for command in (postings, events, history, diff, status, serve, add, init, mcp):
     main.add_command(command)
