@@ -17,6 +17,7 @@ from pipeline.states import MuteKind
 from rolewatch.cli_add import add, init
 from rolewatch.cli_inspect import diff, events, history, postings, status
 from rolewatch.cli_mcp import mcp
+from rolewatch.cli_search import search
 from rolewatch.cli_serve import serve
 from rolewatch.cli_support import (
     EXIT_FAILURES,
@@ -341,5 +342,5 @@ def unmute(posting_ref: str | None, company: str | None, config_path: str) -> No
     click.echo(f"unmuted {label}" if removed else f"{label} was not muted")
 
 
-for command in (postings, events, history, diff, status, serve, add, init, mcp):
+for command in (postings, search, events, history, diff, status, serve, add, init, mcp):
     main.add_command(command)
