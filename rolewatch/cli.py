@@ -236,8 +236,13 @@ def run(config_path: str, as_json: bool, wait: float) -> None:
 
 @main.command()
 @config_option
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Serve Prometheus metrics on http://127.0.0.1:PORT/metrics.",
+)
 @friendly_errors
-def daemon(config_path: str) -> None:
+def daemon(config_path: str, metrics_port: int | None) -> None:
     """Run unattended: crawl each source on its schedule, send digests when due.
 
     SIGTERM or SIGINT stops after running crawls finish; SIGHUP reloads the config file.
@@ -247,7 +252,7 @@ def daemon(config_path: str) -> None:
 
     config = load(config_path)
     try:
-        run_daemon(config_path, config)
+        run_daemon(config_path, config, metrics_port)
     except AlreadyRunning as busy:
         click.echo(f"error: another rolewatch run or daemon holds the lock {busy}", err=True)
         sys.exit(EXIT_FAILURES)

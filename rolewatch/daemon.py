@@ -73,9 +73,10 @@ def first_run(source: SourceConfig, last_started: datetime | None, now: datetime
 
 
 class Daemon:
-    def __init__(self, config_path: str, config: Config) -> None:
+    def __init__(self, config_path: str, config: Config, metrics_port: int | None = None) -> None:
         self.config_path = config_path
         self.config = config
+        self.metrics_port = metrics_port
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(WORKERS)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
@@ -101,6 +102,11 @@ class Daemon:
         signal.signal(signal.SIGHUP, self._on_reload)
         # Migrates once, before jobs run in parallel, and settles what a killed daemon left "running".
         settle_interrupted(self.config)
+        stop_metrics = None
+        if self.metrics_port is not None:
+            from rolewatch.metrics import serve_metrics
+
+            stop_metrics = serve_metrics(self.config.database, self.config.queue, self.metrics_port)
         self._crawler.start()
         self.scheduler.start()
         self.schedule()
@@ -121,6 +127,8 @@ class Daemon:
         self.scheduler.shutdown(wait=True)
         self._due_event.set()
         self._crawler.join()
+        if stop_metrics is not None:
+            stop_metrics()
         log.info("daemon stopped")
 
     def schedule(self) -> None:
@@ -228,10 +236,11 @@ class Daemon:
         self._wake.set()
 
 
-def run_daemon(config_path: str, config: Config) -> None:
-    """Run until SIGTERM/SIGINT; raises `AlreadyRunning` if a `run` or another daemon holds the lock."""
+def run_daemon(config_path: str, config: Config, metrics_port: int | None = None) -> None:
+    """Run until SIGTERM/SIGINT; raises `AlreadyRunning` if a `run` or another daemon holds the
+    lock. With `metrics_port`, Prometheus metrics are served on 127.0.0.1 at that port."""
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         for chatty in ("apscheduler", "alembic"):  # their per-job and per-connection lines only with -vv
             logging.getLogger(chatty).setLevel(logging.WARNING)
     with cycle_lock(config):
-        Daemon(config_path, config).run()
+        Daemon(config_path, config, metrics_port).run()

@@ -23,6 +23,7 @@ from config.schema import Config
 from notifier.feeds import UnknownFeed, all_feeds, feed_xml, find_feed
 from notifier.stream import EVENT_TYPES
 from pipeline.db import open_current, session_factory
+from rolewatch.metrics import metrics_answer, store_registry
 from rolewatch.paged import BadRequest, postings_page
 from rolewatch.queries import NotFound, find_posting, list_events
 from rolewatch.webview.api import api_routes, posting_search
@@ -123,6 +124,12 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             return not_found(str(missing))
         return Response(body, media_type="application/atom+xml")
 
+    registry = store_registry(sessions, config.queue)
+
+    def metrics(request: Request) -> Response:
+        body, content_type = metrics_answer(registry)
+        return Response(body, headers={"content-type": content_type})
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -137,6 +144,7 @@ def create_app(config: Config, token: str | None = None) -> Starlette:
             Route("/postings/{ref:path}", posting_page),
             Route("/feeds", feeds_page),
             Route("/feeds/{slug}.xml", feed),
+            Route("/metrics", metrics),
             Mount("/api/v1", routes=api_routes(config, sessions)),
             Mount("/static", StaticFiles(packages=[("rolewatch.webview", "static")])),
         ],
