@@ -5,10 +5,9 @@ its postings stored, its closings decided — as soon as its last request has be
 when its own time budget runs out, or when it brings more than its caps allow (postings, or
 megabytes of responses), while the other sources go on. It is stored a step at a time
 (`crawler.settle`), so a big board holds back no other, and its budget holds to the last step.
-Boards on one host share that host's download slot, so its politeness limits hold for all.
-
-Requests name their source and their board's callback in `meta` rather than holding bound
-methods, so that they can also be serialized to a shared request queue.
+Boards on one host share that host's download slot, so its politeness limits hold for all;
+boards on one vendor's hosts share the vendor's. A source behind an open circuit breaker (its
+host or vendor failing, `crawler.circuits`) is not crawled: its run ends `skipped`.
 """
 
 from __future__ import annotations
@@ -31,23 +30,32 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
-from crawler.boards.base import SIZE_LIMIT, Board
+from crawler.boards.base import Board
 from crawler.boards.detail import DetailBoard
+from crawler.circuits import Circuits, Gate
+from crawler.faults import is_challenge
 from crawler.limits import budget_cut, raw_cap_problem, size_limit
 from crawler.middlewares import SOURCE
-from crawler.private_hosts import OWN_HOSTS, own_hosts
 from crawler.registry import board_for
+from crawler.routing import CALLBACK, ERRBACK, board_outputs, routing_meta, url_too_long, verdict_of
 from crawler.settings import MB
 from crawler.settle import Settling
+from pipeline.breakers import Admission, BreakerPolicy
+from pipeline.health import ProblemKind
 from pipeline.ingest import BEGIN_BATCH, CrawlReport, Ingest, SourceIngest
-from pipeline.raw import RawPosting
 from pipeline.store import CrawlVerdict
 
 log = logging.getLogger("rolewatch.crawl")
 
-# Request meta keys, besides the source's.
-CALLBACK = "rolewatch_callback"
-ERRBACK = "rolewatch_errback"
+__all__ = [
+    "CALLBACK",
+    "ERRBACK",
+    "BoardsSpider",
+    "board_outputs",
+    "routing_meta",
+    "url_too_long",
+    "verdict_of",
+]
 
 BUDGET_CHECK_SECONDS = 0.5
 # Sources in flight at once, per request the crawl may have in flight: enough to keep every
@@ -80,6 +88,8 @@ class SourceCrawl:
     raw_bytes: int = 0  # of the responses read so far
     outstanding: int = 0
     requested: set[bytes] = field(default_factory=set)
+    home: str | None = None  # the URL of its first request: its host's and vendor's breakers
+    skipped: Gate | None = None  # not crawled: behind an open circuit breaker
 
 
 class BoardsSpider(scrapy.Spider):
@@ -106,6 +116,8 @@ class BoardsSpider(scrapy.Spider):
         self.max_active = 8
         self.max_postings = 20000
         self.max_raw_bytes = 256 * MB
+        self.circuits = Circuits(None, BreakerPolicy())
+        self.vendors: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -114,6 +126,8 @@ class BoardsSpider(scrapy.Spider):
         spider.max_active = max(8, ACTIVE_SOURCES_PER_REQUEST * concurrency)
         spider.max_postings = crawler.settings.getint("ROLEWATCH_MAX_POSTINGS", spider.max_postings)
         spider.max_raw_bytes = crawler.settings.getint("ROLEWATCH_MAX_RAW_BYTES", spider.max_raw_bytes)
+        spider.circuits = Circuits.from_settings(spider.ingest.sessions, crawler.settings)
+        spider.vendors = spider.circuits.vendors
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
@@ -178,6 +192,10 @@ class BoardsSpider(scrapy.Spider):
         board.max_postings = source.max_postings or self.max_postings
         self.active[source.name] = crawl
         requests = list(self._route(crawl, board.start, source.name, counted=False))
+        crawl.home = requests[0].url if requests else None
+        gate = self.circuits.admit(source.name, crawl.home) if crawl.home else None
+        if gate is not None and gate.admission is Admission.SKIP:
+            crawl.skipped, crawl.outstanding, requests = gate, 0, []
         if crawl.outstanding == 0:
             self._finish(crawl)
         return requests
@@ -196,7 +214,8 @@ class BoardsSpider(scrapy.Spider):
         crawl.outstanding += 1
         remaining = crawl.deadline - time.monotonic()
         size = size_limit(crawl.max_raw_bytes - crawl.raw_bytes, crawl.max_raw_bytes, self.settings)
-        meta = routing_meta(crawl.board, request, self.settings.getfloat("DOWNLOAD_TIMEOUT"), remaining, size)
+        timeout = self.settings.getfloat("DOWNLOAD_TIMEOUT")
+        meta = routing_meta(crawl.board, request, timeout, remaining, size, self.vendors)
         return request.replace(callback=self.on_response, errback=self.on_error, meta=meta, dont_filter=True)
 
     def _finish(self, crawl: SourceCrawl, cut: str | None = None) -> None:
@@ -211,7 +230,14 @@ class BoardsSpider(scrapy.Spider):
             "postings": board.postings,
             "seconds": round(time.monotonic() - crawl.started, 3),
         }
-        verdict = verdict_of(board, cut, stats)
+        if crawl.skipped is not None:
+            verdict = CrawlVerdict(
+                [crawl.skipped.reason or "not crawled"], health=crawl.skipped.health, skipped=True
+            )
+        else:
+            verdict = verdict_of(board, cut, stats)
+            if crawl.home:
+                self.circuits.crawled(name, crawl.home, board.problem_kinds)
         if board.same_listing:
             crawl.ingest.same_listing()
         stored, failed = partial(self._stored, name), partial(self._failed, name)
@@ -236,8 +262,14 @@ class BoardsSpider(scrapy.Spider):
             return  # the source was cut by its budget meanwhile
         crawl.raw_bytes += len(response.body)
         if crawl.raw_bytes > crawl.max_raw_bytes:  # not parsed: what it would make is past the cap
-            crawl.board.record_problem(raw_cap_problem(crawl.max_raw_bytes, response.url))
+            crawl.board.record_problem(raw_cap_problem(crawl.max_raw_bytes, response.url), ProblemKind.LIMIT)
             self._finish(crawl)
+            return
+        if is_challenge(response):  # not the board: a bot challenge in its place
+            problem = f"{response.url[:200]}: a bot challenge page, not the board"
+            yield from self._route(
+                crawl, partial(crawl.board.record_problem, problem, ProblemKind.CHALLENGE), response.url
+            )
             return
         callback = getattr(crawl.board, response.meta[CALLBACK])
         yield from self._route(crawl, lambda: callback(response, **kwargs), response.url)
@@ -309,81 +341,3 @@ class FinishedSourcesMiddleware:
         current = self.crawler.spider
         if isinstance(current, BoardsSpider) and request.meta.get(SOURCE) in current.finished:
             raise IgnoreRequest(f"source {request.meta[SOURCE]} is finished")
-
-
-def board_outputs(
-    board: Board, call: Callable[[], Iterable[Any] | None], url: str
-) -> tuple[list[scrapy.Request], list[RawPosting]]:
-    """Run a board callback to its end: the requests and postings it made. A board that cannot
-    read a page records a problem (its crawl is then incomplete) rather than crash the crawl."""
-    requests: list[scrapy.Request] = []
-    raws: list[RawPosting] = []
-    try:
-        for output in call() or ():
-            if isinstance(output, scrapy.Request):
-                requests.append(output)
-            elif isinstance(output, RawPosting):
-                raws.append(output)
-    except Exception as error:
-        log.debug("%s: %s", board.source.name, url, exc_info=True)
-        board.record_problem(f"{url}: cannot read: {type(error).__name__}: {error}")
-    return requests, raws
-
-
-def verdict_of(board: Board, cut: str | None, stats: dict[str, Any]) -> CrawlVerdict:
-    """How a source's crawl ended, from its board's bookkeeping (and why it was cut short)."""
-    problems = list(board.problems)
-    if cut:
-        problems.append(cut)
-    elif not board.listing_complete and not problems:
-        problems.append("listing was not fully fetched")
-    if board.same_listing:
-        stats = {**stats, "same_listing": True}
-    return CrawlVerdict(
-        problems=problems,
-        dropped=board.dropped,
-        stats=stats,
-        listing=board.listing,
-        kept=frozenset(board.unreadable),
-        notes=[*board.notes, *board.unreadable.values()],
-        listing_only=frozenset(getattr(board, "listing_only", ())),
-        listing_paths=dict(getattr(board, "listing_paths", {})),
-    )
-
-
-def url_too_long(board: Board, request: scrapy.Request, limit: int) -> bool:
-    """Scrapy's URL length filter would drop the request without a callback: say so instead."""
-    if limit and len(request.url) > limit:
-        board.record_problem(f"{request.url[:200]}...: URL longer than {limit} characters, not fetched")
-        return True
-    return False
-
-
-def routing_meta(
-    board: Board,
-    request: scrapy.Request,
-    timeout: float,
-    remaining: float,
-    size: tuple[int, str] | None = None,
-) -> dict[str, Any]:
-    """A board request's meta as the shared crawl sends it: its source and callbacks by name,
-    and (`size`, see `size_limit`) the most its response may be."""
-    meta = {
-        **request.meta,
-        SOURCE: board.source.name,
-        OWN_HOSTS: own_hosts(board.source),
-        CALLBACK: method_name(request.callback),
-        ERRBACK: method_name(request.errback) if request.errback else None,
-        # A hung board must not hold a download slot past its own budget.
-        "download_timeout": min(timeout, max(1.0, remaining)),
-    }
-    if size is not None:
-        meta["download_maxsize"], meta[SIZE_LIMIT] = size
-    return meta
-
-
-def method_name(method: Callable[..., Any] | None) -> str:
-    name = getattr(method, "__name__", None)
-    if name is None or not isinstance(getattr(method, "__self__", None), Board):
-        raise TypeError(f"a board's request must name one of its own methods, not {method!r}")
-    return name

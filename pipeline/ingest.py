@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from pipeline.models import Source
 from pipeline.normalize import canonical_url, normalize
 from pipeline.raw import RawPosting
 from pipeline.record import PostingRecord
+from pipeline.report import CrawlReport
 from pipeline.states import PostingStatus
 from pipeline.store import (
     CrawlVerdict,
@@ -67,26 +67,6 @@ def listing_digest(body: bytes, source: SourceConfig) -> str:
     digest.update(f"{NORMALIZATION_VERSION}\0{source.model_dump_json()}\0".encode())
     digest.update(body)
     return digest.hexdigest()
-
-
-@dataclass
-class CrawlReport:
-    """What one source's crawl did, as `rolewatch crawl --json` prints it."""
-
-    source: str
-    crawl_run: int
-    status: str
-    seen: int = 0
-    dropped: int = 0
-    new: int = 0
-    changed: int = 0
-    closed: int = 0
-    reopened: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class Ingest:
@@ -337,6 +317,7 @@ class Writing:
             source=source.name,
             crawl_run=run.id,
             status=run.status,
+            health=run.health,
             seen=run.seen,
             dropped=run.dropped,
             new=run.new,

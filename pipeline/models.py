@@ -11,7 +11,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from pipeline.record import PostingRecord
-from pipeline.states import DigestStatus, EventType, MuteKind, OutboxStatus, PostingStatus, RunStatus
+from pipeline.states import (
+    CrawlHealth,
+    DigestStatus,
+    EventType,
+    MuteKind,
+    OutboxStatus,
+    PostingStatus,
+    RunStatus,
+)
 
 
 def utcnow() -> datetime:
@@ -73,6 +81,8 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[RunStatus] = mapped_column(state(RunStatus, 20), default=RunStatus.RUNNING)
+    # How the board answered, once finished (runs stored before it was kept: None).
+    health: Mapped[CrawlHealth | None] = mapped_column(state(CrawlHealth, 10))
     seen: Mapped[int] = mapped_column(default=0)
     dropped: Mapped[int] = mapped_column(default=0)
     new: Mapped[int] = mapped_column(default=0)
@@ -217,3 +227,19 @@ class Mute(Base):
     kind: Mapped[MuteKind] = mapped_column(state(MuteKind, 10))
     value: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CircuitBreaker(Base):
+    """A host's or vendor's circuit breaker (see `pipeline.breakers`), kept between runs: a row
+    only while it counts failures or is open."""
+
+    __tablename__ = "circuit_breakers"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "host:…" or "vendor:…"
+    # When the recent failed crawls ended (ISO 8601, UTC).
+    failures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    health: Mapped[CrawlHealth | None] = mapped_column(state(CrawlHealth, 10))
+    open_until: Mapped[datetime | None]
+    probe: Mapped[str | None] = mapped_column(String(200))
+    probe_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

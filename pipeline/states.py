@@ -24,12 +24,24 @@ class PostingStatus(StrEnum):
 
 
 class RunStatus(StrEnum):
-    """A crawl run; only a `complete` one may close postings."""
+    """A crawl run; only a `complete` one may close postings. `skipped`: not crawled, its host
+    or vendor left alone by an open circuit breaker (incomplete, but no failure of its own)."""
 
     RUNNING = "running"
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
     FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class CrawlHealth(StrEnum):
+    """How a board answered its crawl: `blocked` (403, 429, a bot challenge), `broken` (5xx,
+    timeouts, unreadable payloads) or `gone` (the board is not found)."""
+
+    OK = "ok"
+    BLOCKED = "blocked"
+    BROKEN = "broken"
+    GONE = "gone"
 
 
 class DigestStatus(StrEnum):

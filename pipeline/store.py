@@ -23,7 +23,7 @@ from pipeline.models import CrawlRun, Event, Posting, PostingVersion, Source, ut
 from pipeline.process import crawling_elsewhere, this_process
 from pipeline.record import MATERIAL_FIELDS, PostingRecord
 from pipeline.search import index_new, reindex
-from pipeline.states import EventType, PostingStatus, RunStatus
+from pipeline.states import CrawlHealth, EventType, PostingStatus, RunStatus
 
 BATCH_SIZE = 500
 
@@ -88,10 +88,22 @@ class CrawlVerdict:
     # not by the id their detail gives: external id -> that path. A job given from its listing
     # alone is stored under its path; see `pipeline.ingest.SourceIngest.sort_out`.
     listing_paths: dict[str, str] = field(default_factory=dict)
+    # How the board answered (None: ok for a complete crawl, else broken); `skipped`: not
+    # crawled at all, its host or vendor left alone by an open circuit breaker.
+    health: CrawlHealth | None = None
+    skipped: bool = False
 
     @property
     def complete(self) -> bool:
-        return not self.problems and not self.failed
+        return not self.problems and not self.failed and not self.skipped
+
+    @property
+    def status(self) -> RunStatus:
+        if self.failed:
+            return RunStatus.FAILED
+        if self.skipped:
+            return RunStatus.SKIPPED
+        return RunStatus.COMPLETE if self.complete else RunStatus.INCOMPLETE
 
 
 def ensure_source(session: Session, source: SourceConfig, lock: bool = False) -> Source:
@@ -528,11 +540,8 @@ def finish_crawl(
             records = [_record(event, run.source.name) for event in events]
             hook(session, records)
             _count(run, records)
-        run.status = (
-            RunStatus.FAILED
-            if verdict.failed
-            else (RunStatus.COMPLETE if verdict.complete else RunStatus.INCOMPLETE)
-        )
+        run.status = verdict.status
+        run.health = verdict.health or (CrawlHealth.OK if verdict.complete else CrawlHealth.BROKEN)
         run.seen, run.dropped = len(seen), verdict.dropped
         run.problems = _problems_text([*problems, *verdict.notes])
         run.stats = verdict.stats or None
@@ -540,7 +549,8 @@ def finish_crawl(
         # The same listing next time may skip extraction only if this crawl left the stored
         # postings exactly as the listing says: nothing dropped, nothing missing still open.
         clean = run.status == RunStatus.COMPLETE and not run.problems and not verdict.dropped and not waiting
-        run.source.listing_hash = verdict.listing if clean else None
+        if not verdict.skipped:  # a skipped crawl read nothing: what the last one read holds
+            run.source.listing_hash = verdict.listing if clean else None
         session.flush()
         session.expunge(run)
         return run

@@ -84,7 +84,8 @@ class BoardServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     def set(self, path: str, reply: Reply | bytes | str) -> None:
         self.routes[path] = _as_reply(reply)

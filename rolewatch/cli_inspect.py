@@ -154,7 +154,7 @@ def status(config_path: str, as_json: bool) -> None:
             }
             for row in recipients
         ]
-    columns = ["name", "last_crawl", "status", "seen", "open_postings", "problems"]
+    columns = ["name", "last_crawl", "status", "health", "seen", "open_postings", "problems"]
     print_rows(sources, columns, as_json, full={"problems"})
     if not as_json:
         click.echo()

@@ -40,6 +40,7 @@ KILL_GRACE_ENV = "ROLEWATCH_CRAWL_KILL_GRACE"
 DEFAULT_KILL_GRACE = 60.0
 # How often the parent checks that the crawl process is still alive.
 EXIT_CHECK_SECONDS = 1.0
+SUCCEEDED = (RunStatus.COMPLETE, RunStatus.SKIPPED)
 
 
 @dataclass
@@ -182,7 +183,8 @@ def _last_line(lines: queue.Queue[str | None]) -> str | None:
 def _parse_line(line: str) -> CrawlOutcome | None:
     if line.startswith(DONE_PREFIX):
         report = json.loads(line[len(DONE_PREFIX) :])
-        return CrawlOutcome(report["source"], report["status"] == RunStatus.COMPLETE, report)
+        # Skipped (behind an open circuit breaker) is no failure of the source's own.
+        return CrawlOutcome(report["source"], report["status"] in SUCCEEDED, report)
     if line.startswith(FAILED_PREFIX):
         failure = json.loads(line[len(FAILED_PREFIX) :])
         return CrawlOutcome(failure["source"], False, {}, failure["reason"])

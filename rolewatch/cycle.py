@@ -19,6 +19,7 @@ from notifier.transports import Transport, make_transport
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Source, utcnow
 from pipeline.recovery import settle_interrupted_crawls
+from pipeline.states import RunStatus
 from rolewatch.crawling import CrawlOutcome, OutcomeListener, crawl_in_subprocess
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,8 @@ def due_sources(config: Config, now: datetime | None = None) -> list[SourceConfi
 
 
 def last_crawl_starts(config: Config) -> dict[str, datetime]:
-    """When each source's latest crawl started, by source name."""
+    """When each source's latest crawl started, by source name. A skipped run (its host left
+    alone by a circuit breaker) crawled nothing: the source is due again at the next cycle."""
     engine = open_database(config.database)
     try:
         with session_factory(engine)() as session:
@@ -118,6 +120,7 @@ def last_crawl_starts(config: Config) -> dict[str, datetime]:
                 session.execute(
                     select(Source.name, CrawlRun.started_at)
                     .join(CrawlRun, CrawlRun.source_id == Source.id)
+                    .where(CrawlRun.status != RunStatus.SKIPPED)
                     .order_by(CrawlRun.started_at)
                 ).all()
             )

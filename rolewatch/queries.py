@@ -205,6 +205,7 @@ class SourceStatus:
     name: str
     last_crawl: str | None
     status: str | None
+    health: str | None  # how the board answered its last crawl: ok, blocked, broken or gone
     seen: int | None
     problems: str | None
     open_postings: int
@@ -230,6 +231,7 @@ def source_status(session: Session, names: list[str]) -> list[SourceStatus]:
                 name=name,
                 last_crawl=run.started_at.isoformat() if run else None,
                 status=run.status if run else None,
+                health=run.health if run else None,
                 seen=run.seen if run else None,
                 problems=run.problems if run else None,
                 open_postings=open_count or 0,

@@ -14,15 +14,16 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
+from crawler.faults import failure_kind, is_challenge, size_cut
 from crawler.items import ExtractResult, RawPosting
 from crawler.jsontext import loads_forgiving
 from crawler.middlewares import CONDITIONAL
+from pipeline.health import ProblemKind
 from pipeline.ingest import listing_digest
 
 
@@ -42,11 +43,8 @@ def failure_reason(failure: Failure) -> str:
     if isinstance(error, HttpError):
         return f"HTTP {error.response.status}"
     message = failure.getErrorMessage()
-    # Scrapy cancels a body past `download_maxsize` as it arrives, saying nothing (or, from the
-    # Content-Length, or when decompressing, "... larger than download max size ..."): name it.
-    if (isinstance(error, DownloadCancelledError) and not message) or (
-        isinstance(error, DownloadCancelledError | IgnoreRequest) and "download max size" in message
-    ):
+    # Scrapy cancels a body past `download_maxsize` saying nothing, or little: name the limit.
+    if size_cut(failure):
         request = getattr(failure, "request", None)
         limit = request.meta.get(SIZE_LIMIT) if request is not None else None
         return f"the response was larger than {limit or 'the download limit (DOWNLOAD_MAXSIZE)'}"
@@ -63,6 +61,8 @@ class Board:
     def __init__(self, source: SourceConfig) -> None:
         self.source = source
         self.problems: list[str] = []
+        # The kind of each problem, in step with `problems`: what the crawl's health is read from.
+        self.problem_kinds: list[ProblemKind] = []
         # What was read around without making the crawl incomplete: jobs listed but unreadable
         # (by id: kept as they are stored, never closed for it) and repaired bodies.
         self.unreadable: dict[str, str] = {}
@@ -91,20 +91,24 @@ class Board:
         """The first listing URL of a source, for `rolewatch check` and the first request."""
         raise NotImplementedError
 
-    def record_problem(self, message: str) -> None:
+    def record_problem(self, message: str, kind: ProblemKind = ProblemKind.UNREADABLE) -> None:
         self.problems.append(message)
+        self.problem_kinds.append(kind)
         log.warning("%s: %s", self.source.name, message)
 
     def listing_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self.record_problem(f"listing {url} failed: {failure_reason(failure)}")
+        self.record_problem(f"listing {url} failed: {failure_reason(failure)}", failure_kind(failure))
 
     def decode_json(self, response: Response) -> Any | None:
         try:
             payload, notes = loads_forgiving(response.body)
         except ValueError as error:
-            self.record_problem(f"{response.url}: response is not valid JSON ({error})")
+            if is_challenge(response, json_expected=True):
+                self.record_problem(f"{response.url}: a bot challenge page, not JSON", ProblemKind.CHALLENGE)
+            else:
+                self.record_problem(f"{response.url}: response is not valid JSON ({error})")
             return None
         for note in notes:
             self.note(f"{response.url}: {note}")
@@ -128,7 +132,8 @@ class Board:
                 self.capped = True
                 cap = self.max_postings
                 self.record_problem(
-                    f"the board lists more than {cap:,} postings: kept the first {cap:,}; raise max_postings"
+                    f"the board lists more than {cap:,} postings: kept the first {cap:,}; raise max_postings",
+                    ProblemKind.LIMIT,
                 )
         self.postings += len(postings)
         if result.incomplete_reason:

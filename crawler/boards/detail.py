@@ -12,6 +12,7 @@ from twisted.python.failure import Failure
 
 from config.schema import SourceConfig
 from crawler.boards.base import Board, failure_reason
+from crawler.faults import failure_kind
 from crawler.items import ExtractResult, RawPosting
 from pipeline.ingest import raw_hash
 
@@ -51,7 +52,9 @@ class DetailBoard(Board):
     def detail_failed(self, failure: Failure) -> Iterator[RawPosting]:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self.record_problem(f"posting {url} failed: {failure_reason(failure)}")
+        self.record_problem(
+            f"posting {url} failed: {failure_reason(failure)}", failure_kind(failure, listing=False)
+        )
         if isinstance(failure.value, HttpError) and failure.value.response.status in GONE:
             return  # the job was taken down since the listing was read: nothing to store
         listed = request.cb_kwargs.get("listed") if request is not None else None

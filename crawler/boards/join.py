@@ -16,6 +16,7 @@ from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import NOT_FOUND, TenantBoard
 from crawler.extract.join import extract_join_detail, extract_join_jobs, join_company
 from crawler.items import ExtractResult, RawPosting
+from pipeline.health import ProblemKind
 
 PAGE_SIZE = 100
 
@@ -52,14 +53,17 @@ class JoinBoard(TenantBoard, DetailBoard):
             return
         slug = self.source.board or ""
         if company.gone:
-            self.record_problem(f"{NOT_FOUND}: {response.url} is JOIN's page of a company not found")
+            problem = f"{NOT_FOUND}: {response.url} is JOIN's page of a company not found"
+            self.record_problem(problem, ProblemKind.NOT_FOUND)
         elif company.id is None:
             self.record_problem(f"{response.url}: the page names no company id")
         elif (company.slug or "").casefold() != slug.casefold():
             # A placeholder page showing another company: its jobs are not this board's.
             owner = company.slug or "a company with no slug"
             shown = f"{owner}'s board (id {company.id})"
-            self.record_problem(f"{NOT_FOUND}: {response.url} shows {shown}, not {slug}'s")
+            self.record_problem(
+                f"{NOT_FOUND}: {response.url} shows {shown}, not {slug}'s", ProblemKind.NOT_FOUND
+            )
         else:
             self.company_name = company.name
             yield self._jobs_request(company.id, 1)

@@ -16,6 +16,7 @@ from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import TenantBoard
 from crawler.extract.oracle import MAX_OFFSET, extract_oracle_detail, extract_oracle_list
 from crawler.items import ExtractResult, RawPosting
+from pipeline.health import ProblemKind
 
 PAGE_SIZE = 200
 REST = "/hcmRestApi/resources/latest"
@@ -89,7 +90,8 @@ class OracleBoard(TenantBoard, DetailBoard):
         more = (following < total) if total is not None else (page.listed >= PAGE_SIZE)
         if more and following >= MAX_OFFSET:
             lists = f"{total:,}" if total is not None else f"more than {MAX_OFFSET:,}"
-            self.record_problem(f"the site lists {lists} jobs; Oracle pages only the first {MAX_OFFSET:,}")
+            limit = f"the site lists {lists} jobs; Oracle pages only the first {MAX_OFFSET:,}"
+            self.record_problem(limit, ProblemKind.LIMIT)
             return
         if more:
             yield self._list_request(following)

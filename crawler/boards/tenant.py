@@ -10,6 +10,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.boards.base import Board
+from pipeline.health import ProblemKind
 
 NOT_FOUND = "board not found"
 
@@ -21,7 +22,8 @@ class TenantBoard(Board):
         error = failure.value
         if isinstance(error, HttpError) and error.response.status in (404, 410):
             status = error.response.status
-            self.record_problem(f"{NOT_FOUND}: listing {error.response.url} answered HTTP {status}")
+            url = error.response.url
+            self.record_problem(f"{NOT_FOUND}: listing {url} answered HTTP {status}", ProblemKind.NOT_FOUND)
             return
         super().listing_failed(failure)
 
@@ -31,6 +33,7 @@ class TenantBoard(Board):
         domain of the vendor) is the board moving, and is read."""
         redirects = response.meta.get("redirect_urls") or []
         if redirects and urlsplit(redirects[0]).path != urlsplit(response.url).path:
-            self.record_problem(f"{NOT_FOUND}: listing {redirects[0]} redirects to {response.url}")
+            problem = f"{NOT_FOUND}: listing {redirects[0]} redirects to {response.url}"
+            self.record_problem(problem, ProblemKind.NOT_FOUND)
             return False
         return True
