@@ -18,12 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.models import CrawlRun, Digest, Event, OutboxItem, Posting, Source
-from pipeline.states import OutboxStatus, PostingStatus, RunStatus
+from pipeline.states import CrawlHealth, OutboxStatus, PostingStatus, RunStatus
 
 log = logging.getLogger(__name__)
 
-# Runs that count as failures; their kind is the run's own verdict.
-FAILED_RUNS = (RunStatus.INCOMPLETE, RunStatus.FAILED)
+# A failure's kind is how the board answered; a run stored before that was kept, and ended
+# failed or incomplete, is a failure of kind "unknown". An incomplete run whose board answered
+# well (a configured limit reached) is no failure.
+FAILED_HEALTH = (CrawlHealth.BLOCKED, CrawlHealth.BROKEN, CrawlHealth.GONE)
+UNSETTLED = (RunStatus.INCOMPLETE, RunStatus.FAILED)
 
 
 @dataclass
@@ -49,19 +52,23 @@ class Figures:
     queue_reachable: bool | None = None
 
 
-def failure_kind(status: RunStatus) -> str | None:
+def failure_kind(status: RunStatus, health: CrawlHealth | None) -> str | None:
     """What kind of failure a run was, or None for a run that was none."""
-    return str(status) if status in FAILED_RUNS else None
+    if health in FAILED_HEALTH:
+        return str(health)
+    return "unknown" if health is None and status in UNSETTLED else None
 
 
 def read_figures(session: Session) -> Figures:
     """The store's figures, each one grouped query."""
     figures = Figures()
-    by_source = select(Source.name, CrawlRun.status, func.count()).join(CrawlRun.source)
-    for name, status, count in session.execute(by_source.group_by(Source.name, CrawlRun.status)):
-        figures.crawls[(name, str(status))] = count
-        if (kind := failure_kind(status)) is not None:
-            figures.failures[(name, kind)] = count
+    by_source = select(Source.name, CrawlRun.status, CrawlRun.health, func.count()).join(CrawlRun.source)
+    grouped = by_source.group_by(Source.name, CrawlRun.status, CrawlRun.health)
+    for name, status, health, count in session.execute(grouped):
+        figures.crawls[(name, str(status))] = figures.crawls.get((name, str(status)), 0) + count
+        kind = failure_kind(status, health)
+        if kind is not None:
+            figures.failures[(name, kind)] = figures.failures.get((name, kind), 0) + count
     latest = (
         select(func.max(CrawlRun.id))
         .where(CrawlRun.finished_at.is_not(None))
@@ -97,7 +104,7 @@ def metric_families(figures: Figures) -> list[Metric]:
     for (source, status), count in sorted(figures.crawls.items()):
         crawls.add_metric([source, status], count)
     failures = CounterMetricFamily(
-        "rolewatch_crawl_failures", "Crawls that failed or ended incomplete, by source and kind.",
+        "rolewatch_crawl_failures", "Crawls the board failed, by source and kind (blocked, broken, gone).",
         labels=["source", "kind"],
     )  # fmt: skip
     for (source, kind), count in sorted(figures.failures.items()):

@@ -25,7 +25,7 @@ from notifier.digest import send_digests
 from notifier.transports import MaildirTransport
 from pipeline.db import open_database, session_factory
 from pipeline.models import CrawlRun, Digest, Event, OutboxItem, Posting
-from pipeline.states import OutboxStatus, PostingStatus, RunStatus
+from pipeline.states import CrawlHealth, OutboxStatus, PostingStatus, RunStatus
 from rolewatch.demo_boards import board_after, board_before
 from rolewatch.metrics import failure_kind
 from tests.conftest import free_port
@@ -97,7 +97,8 @@ def assert_figures_match_the_store(samples: Samples, database: str) -> None:
     assert by_run == {("stripe", "complete"): 2, ("gone", "failed"): 1}
     for (source, status), count in by_run.items():
         assert value("rolewatch_crawls_total", source=source, status=status) == count
-    assert value("rolewatch_crawl_failures_total", source="gone", kind="failed") == 1
+    # The failed crawl's board answered 503: broken.
+    assert value("rolewatch_crawl_failures_total", source="gone", kind="broken") == 1
     assert not [
         key
         for key in samples
@@ -261,13 +262,22 @@ def test_the_daemon_serves_metrics_on_a_loopback_port(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "kind"),
+    ("status", "health", "kind"),
     [
-        (RunStatus.FAILED, "failed"),
-        (RunStatus.INCOMPLETE, "incomplete"),
-        (RunStatus.COMPLETE, None),
-        (RunStatus.RUNNING, None),
+        (RunStatus.FAILED, CrawlHealth.BROKEN, "broken"),
+        (RunStatus.INCOMPLETE, CrawlHealth.BLOCKED, "blocked"),
+        (RunStatus.FAILED, CrawlHealth.GONE, "gone"),
+        # A configured limit reached: the board answered well.
+        (RunStatus.INCOMPLETE, CrawlHealth.OK, None),
+        (RunStatus.COMPLETE, CrawlHealth.OK, None),
+        (RunStatus.SKIPPED, None, None),
+        # Stored before a run's health was kept.
+        (RunStatus.FAILED, None, "unknown"),
+        (RunStatus.INCOMPLETE, None, "unknown"),
+        (RunStatus.COMPLETE, None, None),
     ],
 )
-def test_a_failures_kind_is_the_runs_verdict(status: RunStatus, kind: str | None) -> None:
-    assert failure_kind(status) == kind
+def test_a_failures_kind_is_how_the_board_answered(
+    status: RunStatus, health: CrawlHealth | None, kind: str | None
+) -> None:
+    assert failure_kind(status, health) == kind
