@@ -7,8 +7,6 @@ a problem.
 
 from __future__ import annotations
 
-import re
-
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -29,16 +27,17 @@ from pipeline.health import ProblemKind
 
 # What only a bot challenge shows: Cloudflare's interstitial (its title, its challenge options;
 # not the challenge-platform script it also puts on pages it lets through), DataDome's and
-# PerimeterX's captcha.
-_CHALLENGE_PAGE = re.compile(
-    rb"<title>\s*(?:just a moment\.\.\.|attention required! \| cloudflare)\s*</title>"
-    rb"|window\._cf_chl_opt|captcha-delivery\.com|px-captcha",
-    re.IGNORECASE,
+# PerimeterX's captcha; and, where JSON was asked for, any captcha widget.
+_CHALLENGE_MARKS = (
+    b"<title>just a moment...</title>",
+    b"attention required! | cloudflare",
+    b"window._cf_chl_opt",
+    b"captcha-delivery.com",
+    b"px-captcha",
 )
-# A captcha widget: an application form may hold one, but never a JSON API's answer.
-_CAPTCHA = re.compile(rb"g-recaptcha|h-captcha|cf-turnstile|captcha", re.IGNORECASE)
-# Challenge pages put their markers near the top; a big page is not read to its end for them.
-_SCANNED = 64 * 1024
+_CAPTCHA = b"captcha"
+# Challenge pages are small and say so near the top: a big page is not read to its end for it.
+_SCANNED = 16 * 1024
 
 NETWORK_ERRORS = (
     CannotResolveHostError,
@@ -63,10 +62,10 @@ def is_challenge(response: Response, json_expected: bool = False) -> bool:
         return True
     if b"html" not in (response.headers.get(b"Content-Type") or b"").lower() and not json_expected:
         return False
-    head = response.body[:_SCANNED]
-    if _CHALLENGE_PAGE.search(head):
+    head = response.body[:_SCANNED].lower()
+    if any(mark in head for mark in _CHALLENGE_MARKS):
         return True
-    return json_expected and head.lstrip()[:1] == b"<" and bool(_CAPTCHA.search(head))
+    return json_expected and head.lstrip()[:1] == b"<" and _CAPTCHA in head
 
 
 def status_kind(status: int, listing: bool) -> ProblemKind:

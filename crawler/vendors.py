@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # Host pattern -> vendor; a pattern's group names the part of the vendor a host belongs to.
@@ -38,6 +39,11 @@ def vendor_of(host: str, extra: Mapping[str, str] | None = None) -> str | None:
         known = known.lower()
         if host == known or (known.startswith(".") and host.endswith(known)):
             return vendor
+    return _known_vendor(host)
+
+
+@lru_cache(maxsize=65536)  # a crawl asks for the same few hosts again with every request
+def _known_vendor(host: str) -> str | None:
     for pattern, vendor in VENDOR_HOSTS:
         if found := pattern.search(host):
             return vendor.format(*found.groups())
