@@ -203,8 +203,8 @@ def test_check_explain_says_which_watches_a_stored_posting_matches_and_why(tmp_p
     assert remote.rstrip().splitlines() == [
         "matches",
         "    + title mentions engineer",
-        "    + score 13 reaches 4: infrastructure title +4 (core technology); platform or systems title"
-        " +1 (backend); infrastructure team +4 (infrastructure); infrastructure work in the text +2"
+        "    + score 12 reaches 4: infrastructure title +4 (core technology); platform or systems title"
+        " +1 (backend); infrastructure team +3 (infrastructure); infrastructure work in the text +2"
         " (compute, networking); infrastructure organisation in the text +2 (core infrastructure)",
         "    + workplace hybrid, remote",
         "    + salary up to 285,600 USD",
