@@ -418,6 +418,16 @@ class FeedSettings(Strict):
     entries: Annotated[int, Field(ge=1, le=10000)] = 50
 
 
+class BreakerSettings(Strict):
+    """A circuit breaker per host and per vendor: `failures` failed crawls of its sources within
+    `within` leave it alone for `open_for`, then one source probes it before the others."""
+
+    enabled: bool = True
+    failures: int = Field(3, ge=1, le=1000)
+    within: Duration = timedelta(minutes=10)
+    open_for: Duration = timedelta(minutes=30)
+
+
 class CrawlSettings(Strict):
     """How one crawl fetches: every due source in one Scrapy process, sharing these limits.
 
@@ -441,6 +451,12 @@ class CrawlSettings(Strict):
     # reserved addresses (a redirect, a link): only with this on (a source configured on such
     # an address may always).
     allow_private: bool = False
+    # Requests in flight to one vendor's every host (`crawler/vendors.py`: tenants on
+    # `{slug}.teamtailor.com`, one Workday pod...), and hosts of the user's own each vendor
+    # serves (a host, or a suffix starting with a dot -> the vendor's name).
+    per_vendor: int = Field(8, ge=1, le=256)
+    vendors: dict[Annotated[str, Field(min_length=1, max_length=253)], Printable] = {}
+    breaker: BreakerSettings = Field(default_factory=lambda: BreakerSettings.model_validate({}))
 def _queue_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"queue must be a Redis URL (redis://host:port/db), not {value!r}")

@@ -54,6 +54,16 @@ def crawl_settings(limits: CrawlSettings, overrides: dict[str, Any] | None = Non
         # Listing requests send If-None-Match / If-Modified-Since; see crawler/middlewares.py.
         "ROLEWATCH_CONDITIONAL_REQUESTS": True,
         "ROLEWATCH_ALLOW_PRIVATE": limits.allow_private,
+        # Boards on one vendor's hosts share a download slot (crawler/vendors.py) of this many.
+        "ROLEWATCH_PER_VENDOR": limits.per_vendor,
+        "ROLEWATCH_VENDORS": dict(limits.vendors),
+        # Hosts and vendors whose crawls keep failing are left alone a while (crawler/circuits.py).
+        "ROLEWATCH_BREAKER": {
+            "enabled": limits.breaker.enabled,
+            "failures": limits.breaker.failures,
+            "within": limits.breaker.within.total_seconds(),
+            "open_for": limits.breaker.open_for.total_seconds(),
+        },
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.crawl.FinishedSourcesMiddleware": 50,
             # Before robots.txt (100) is fetched for a host, and seeing every redirected request.

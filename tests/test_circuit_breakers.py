@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,8 +74,9 @@ class Hosts:
             engine.dispose()
 
 
-@pytest.fixture
-def hosts(make_config: Callable[..., Config], tmp_path: Path) -> Iterator[Hosts]:
+@contextmanager
+def serving_hosts(make_config: Callable[..., Config], tmp_path: Path, crawl: str = "") -> Iterator[Hosts]:
+    """FAILING's sources on 127.0.0.2, "steady" on 127.0.0.3; `crawl`: the config's `crawl:`."""
     with ExitStack() as stack:
         failing = stack.enter_context(BoardServer("127.0.0.2"))
         healthy = stack.enter_context(BoardServer("127.0.0.3"))
@@ -87,10 +88,18 @@ def hosts(make_config: Callable[..., Config], tmp_path: Path) -> Iterator[Hosts]
             ),
             f"  - {{name: steady, type: greenhouse, board: steady, api_base: '{healthy.url}'}}",
         ]
+        tmp_path.mkdir(parents=True, exist_ok=True)
         database = f"sqlite:///{tmp_path / 'rolewatch.db'}"
-        config = make_config(f'database: "{database}"\nsources:\n' + "\n".join(sources) + "\n")
+        section = f"crawl: {crawl}\n" if crawl else ""
+        config = make_config(f'database: "{database}"\n{section}sources:\n' + "\n".join(sources) + "\n")
         open_database(database).dispose()
         yield Hosts(config, failing, healthy)
+
+
+@pytest.fixture
+def hosts(make_config: Callable[..., Config], tmp_path: Path) -> Iterator[Hosts]:
+    with serving_hosts(make_config, tmp_path) as served:
+        yield served
 
 
 def test_a_failing_host_is_left_alone_for_its_cool_down_then_probed_by_one_source(hosts: Hosts) -> None:
@@ -163,6 +172,26 @@ def test_failures_below_the_threshold_open_nothing_and_an_unknown_board_forgets_
     hosts.answer_all(Reply(b"oops", 500, "text/plain"))
     hosts.crawl(["one", "two"])
     assert hosts.asked_for() == {"three", "one", "two"}  # two failures again: still closed
+
+
+def test_the_breaker_follows_its_config(make_config: Callable[..., Config], tmp_path: Path) -> None:
+    crawl = "{breaker: {failures: 1, within: 1m, open_for: 2h}}"
+    with serving_hosts(make_config, tmp_path / "one", crawl) as hosts:
+        hosts.answer_all(Reply(b"oops", 500, "text/plain"))
+        hosts.crawl(["one"])
+        (breaker,) = hosts.breakers().values()
+        assert breaker.open_until is not None and breaker.open_until > utcnow() + timedelta(minutes=119)
+        hosts.asked_for()
+        assert hosts.crawl(["two"])["two"].result["status"] == "skipped"
+        assert hosts.asked_for() == set()
+
+    with serving_hosts(make_config, tmp_path / "off", "{breaker: {enabled: false}}") as hosts:
+        hosts.answer_all(Reply(b"oops", 500, "text/plain"))
+        hosts.crawl(FAILING)
+        assert hosts.breakers() == {}
+        hosts.asked_for()
+        hosts.crawl(FAILING)
+        assert hosts.asked_for() == set(FAILING)
 
 
 NOW = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from config.families import FAMILIES
 from config.schema import (
+    BreakerSettings,
     CrawlSettings,
     FeedSettings,
     MailConfig,
@@ -35,6 +36,7 @@ def test_every_source_family_is_documented(family: str) -> None:
         (MailConfig, "mail."),
         (SmtpSettings, ""),
         (CrawlSettings, "crawl."),
+        (BreakerSettings, "crawl.breaker."),
         (FeedSettings, "feeds."),
     ],
     ids=lambda value: getattr(value, "__name__", value),
