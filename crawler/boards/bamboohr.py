@@ -15,7 +15,7 @@ from crawler.boards.base import base_url, board_token
 from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import TenantBoard
 from crawler.extract.bamboohr import extract_bamboohr_detail, extract_bamboohr_list
-from crawler.items import ExtractResult, RawPosting
+from crawler.items import ExtractResult
 
 # Hosts of BambooHR itself, never a company's careers site.
 NOT_TENANTS = frozenset({"api", "app", "www"})
@@ -25,6 +25,7 @@ class BambooHRBoard(TenantBoard, DetailBoard):
     """`board` is the tenant (`acme` for acme.bamboohr.com/careers)."""
 
     name = "bamboohr"
+    extract_detail = staticmethod(extract_bamboohr_detail)
     default_api_base = "https://{board}.bamboohr.com"
 
     @classmethod
@@ -58,20 +59,9 @@ class BambooHRBoard(TenantBoard, DetailBoard):
         site = self.site(self.source)
         for listed in page.result.postings:
             url = f"{site}/careers/{quote(listed.external_id, safe='')}/detail"
-            yield from self.detail_unless_known(listed, url, self.parse_posting)
+            yield from self.detail_unless_known(listed, url, self.parse_detail)
         listed_count = len(page.result.postings) + len(page.result.dropped) + len(page.result.unreadable)
         if page.total is not None and listed_count < page.total:
             self.record_problem(f"careers list gave {listed_count} jobs but its totalCount is {page.total}")
             return
         self.listing_complete = True
-
-    def parse_posting(self, response: Response, listed: RawPosting) -> Iterator[RawPosting]:
-        payload = self.decode_json(response)
-        if payload is None:
-            return
-        try:
-            posting = extract_bamboohr_detail(payload, listed)
-        except ValueError as error:
-            self.record_problem(f"{response.url}: {error}")
-            return
-        yield from self.emit(ExtractResult(postings=[posting]))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import scrapy
+from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -62,6 +63,24 @@ class DetailBoard(Board):
         if raw is not None:
             self.listing_only.add(raw.external_id)
             yield from self.emit(ExtractResult(postings=[raw]))
+
+    @staticmethod
+    def extract_detail(payload: Any, listed: RawPosting) -> RawPosting:
+        """A listed job completed from its detail's payload (ValueError when it cannot be read);
+        boards whose details are read so name their extraction function here."""
+        raise NotImplementedError
+
+    def parse_detail(self, response: Response, listed: RawPosting) -> Iterator[RawPosting]:
+        """A job's detail, as JSON, completing what its listing gave (`extract_detail`)."""
+        payload = self.decode_json(response)
+        if payload is None:
+            return
+        try:
+            posting = self.extract_detail(payload, listed)
+        except ValueError as error:
+            self.record_problem(f"{response.url}: {error}")
+            return
+        yield from self.emit(ExtractResult(postings=[posting]))
 
     def from_listing(self, listed: Any) -> RawPosting | None:
         """The posting as its listing entry gave it (boards whose listing has no such entry:

@@ -15,7 +15,7 @@ from crawler.boards.base import base_url
 from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import TenantBoard
 from crawler.extract.eightfold import extract_eightfold_detail, extract_eightfold_list
-from crawler.items import ExtractResult, RawPosting
+from crawler.items import ExtractResult
 
 PAGE_SIZE = 10  # the API's hard cap on `num`
 
@@ -27,6 +27,7 @@ class EightfoldBoard(TenantBoard, DetailBoard):
     positions."""
 
     name = "eightfold"
+    extract_detail = staticmethod(extract_eightfold_detail)
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)
@@ -70,7 +71,7 @@ class EightfoldBoard(TenantBoard, DetailBoard):
         domain = quote(self.source.board or "", safe="")
         for listed in page.result.postings:
             url = f"{site}/api/apply/v2/jobs/{quote(listed.external_id, safe='')}?domain={domain}"
-            yield from self.detail_unless_known(listed, url, self.parse_posting)
+            yield from self.detail_unless_known(listed, url, self.parse_detail)
         end = start + page.rows
         if page.rows and end < page.count:
             if fresh:
@@ -83,14 +84,3 @@ class EightfoldBoard(TenantBoard, DetailBoard):
             self.record_problem(f"list gave {len(self.listed)} positions but count is {page.count}")
             return
         self.listing_complete = True
-
-    def parse_posting(self, response: Response, listed: RawPosting) -> Iterator[RawPosting]:
-        payload = self.decode_json(response)
-        if payload is None:
-            return
-        try:
-            posting = extract_eightfold_detail(payload, listed)
-        except ValueError as error:
-            self.record_problem(f"{response.url}: {error}")
-            return
-        yield from self.emit(ExtractResult(postings=[posting]))

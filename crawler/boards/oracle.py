@@ -15,7 +15,7 @@ from crawler.boards.base import board_token
 from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import TenantBoard
 from crawler.extract.oracle import MAX_OFFSET, extract_oracle_detail, extract_oracle_list
-from crawler.items import ExtractResult, RawPosting
+from crawler.items import ExtractResult
 from pipeline.health import ProblemKind
 
 PAGE_SIZE = 200
@@ -28,6 +28,7 @@ class OracleBoard(TenantBoard, DetailBoard):
     `TotalJobsCount` (or, in an answer without it, at a page shorter than asked for)."""
 
     name = "oracle"
+    extract_detail = staticmethod(extract_oracle_detail)
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)
@@ -78,7 +79,7 @@ class OracleBoard(TenantBoard, DetailBoard):
         self.listed_ids |= {p.external_id for p in page.result.postings} | set(page.result.unreadable)
         for listed in page.result.postings:
             yield from self.detail_unless_known(
-                listed, self.detail_url(listed.external_id), self.parse_posting
+                listed, self.detail_url(listed.external_id), self.parse_detail
             )
         following = offset + page.listed
         total = page.total
@@ -103,14 +104,3 @@ class OracleBoard(TenantBoard, DetailBoard):
             )
             return
         self.listing_complete = True
-
-    def parse_posting(self, response: Response, listed: RawPosting) -> Iterator[RawPosting]:
-        payload = self.decode_json(response)
-        if payload is None:
-            return
-        try:
-            posting = extract_oracle_detail(payload, listed)
-        except ValueError as error:
-            self.record_problem(f"{response.url}: {error}")
-            return
-        yield from self.emit(ExtractResult(postings=[posting]))

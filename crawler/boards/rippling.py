@@ -15,13 +15,14 @@ from crawler.boards.base import base_url, board_token
 from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import TenantBoard
 from crawler.extract.rippling import extract_rippling_detail, extract_rippling_list
-from crawler.items import ExtractResult, RawPosting
+from crawler.items import ExtractResult
 
 
 class RipplingBoard(TenantBoard, DetailBoard):
     """`board` is the slug of `ats.rippling.com/{slug}/jobs` (case-sensitive)."""
 
     name = "rippling"
+    extract_detail = staticmethod(extract_rippling_detail)
     default_api_base = "https://api.rippling.com"
 
     @classmethod
@@ -55,19 +56,8 @@ class RipplingBoard(TenantBoard, DetailBoard):
         jobs = self.listing_url(self.source)
         for listed in page.result.postings:
             url = f"{jobs}/{quote(listed.external_id, safe='')}"
-            yield from self.detail_unless_known(listed, url, self.parse_posting)
+            yield from self.detail_unless_known(listed, url, self.parse_detail)
         if page.next_page is not None:
             yield self._list_request(page.next_page)
             return
         self.listing_complete = True
-
-    def parse_posting(self, response: Response, listed: RawPosting) -> Iterator[RawPosting]:
-        payload = self.decode_json(response)
-        if payload is None:
-            return
-        try:
-            posting = extract_rippling_detail(payload, listed)
-        except ValueError as error:
-            self.record_problem(f"{response.url}: {error}")
-            return
-        yield from self.emit(ExtractResult(postings=[posting]))
