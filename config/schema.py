@@ -186,10 +186,10 @@ class SourceConfig(Strict):
     close_after_missing: Annotated[int, Field(ge=1)] = 2
     max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.5
     timeout: Duration = timedelta(minutes=15)
-    # jsonld / selectors: regexes for links to follow from `urls` (and links to skip).
     # Overrides of `crawl.max_postings` and `crawl.max_raw_mb` for this source.
     max_postings: Annotated[int, Field(ge=1)] | None = None
     max_raw_mb: Annotated[int, Field(ge=1)] | None = None
+    # jsonld / selectors: regexes for links to follow from `urls` (and links to skip).
     follow: list[str] = []
     deny: list[str] = []
     selectors: SelectorSpec | None = None
@@ -441,8 +441,6 @@ class CrawlSettings(Strict):
     # Seconds between requests to one host (Scrapy's DOWNLOAD_DELAY); AutoThrottle may raise it.
     delay: float = Field(0.0, ge=0, le=600)
     autothrottle: bool = True
-
-
     # What one source may bring into a crawl: postings, and megabytes of responses. Past either,
     # the source ends incomplete (nothing closed) with what it had so far.
     max_postings: int = Field(20000, ge=1)
@@ -457,6 +455,8 @@ class CrawlSettings(Strict):
     per_vendor: int = Field(8, ge=1, le=256)
     vendors: dict[Annotated[str, Field(min_length=1, max_length=253)], Printable] = {}
     breaker: BreakerSettings = Field(default_factory=lambda: BreakerSettings.model_validate({}))
+
+
 def _queue_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"queue must be a Redis URL (redis://host:port/db), not {value!r}")

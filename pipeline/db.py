@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
-from pipeline.private import create_private_file, make_private_folder
 from pipeline.casefold import register_sqlite
+from pipeline.private import create_private_file, make_private_folder
 
 # How long a SQLite write waits for another process's (ROLEWATCH_SQLITE_BUSY_TIMEOUT, seconds).
 SQLITE_BUSY_TIMEOUT_MS = int(float(os.environ.get("ROLEWATCH_SQLITE_BUSY_TIMEOUT") or 30) * 1000)
