@@ -29,6 +29,7 @@ $(CHROMIUM):
 
 test: $(BIN)/rolewatch $(BROWSER)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy config crawler pipeline notifier rolewatch
 	$(BIN)/python -m pytest
 
