@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 
@@ -31,16 +31,20 @@ class NewSource:
         return (self.type, self.board, _base(self.api_base))
 
 
-def _base(api_base: str | None) -> str | None:
-    return api_base.rstrip("/") if api_base else None
+def _base(api_base: object) -> str | None:
+    return str(api_base).rstrip("/") if api_base else None
 
 
 def add_sources(path: Path, sources: Iterable[NewSource]) -> tuple[list[NewSource], list[NewSource]]:
     """Append the sources the file does not have yet; (added, already there). The new entries
     are written as lines of text in the style of the existing ones, so nothing else in the
     file changes; it is replaced atomically, so a failure leaves it as it was."""
+    path = path.resolve()  # a config behind a symlink is edited where it lives
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    document = YAML(typ="rt").load(text) if text.strip() else CommentedMap()
+    try:
+        document = YAML(typ="rt").load(text) if text.strip() else CommentedMap()
+    except YAMLError as error:
+        raise ValueError(f"{path}: not readable YAML: {str(error).splitlines()[0]}") from None
     if not isinstance(document, CommentedMap):
         raise ValueError(f"{path}: the config is not a mapping of settings")
     listed = document.get("sources")
@@ -69,27 +73,33 @@ def _with_sources(
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    if listed is None or not listed:  # no sources yet: a block list at the end, or in place of `[]`
-        if listed is not None:
-            line = document.lc.key("sources")[0]
-            del lines[line]
-            lines[line:line] = ["sources:\n", *(_entry(source, 2, flow=False) for source in new)]
-        else:
-            lines += ["sources:\n", *(_entry(source, 2, flow=False) for source in new)]
-        return "".join(lines)
+    block = ["sources:\n", *(_entry(source, 2, flow=False) for source in new)]
+    if not listed:  # no sources yet: a block list in place of `sources:` / `[]` / `~`, or at the end
+        if "sources" not in document:
+            return "".join(lines + block)
+        start, end = document.lc.key("sources")[0], _end_of(document, "sources", lines)
+        return "".join(lines[:start] + block + lines[end:])
     if listed.fa.flow_style():
         raise ValueError("`sources` is written as a flow list ([...]): write it as a block list to add to it")
     dash = max(0, listed.lc.item(0)[1] - 2)
     first = listed[0]
     flow = isinstance(first, CommentedMap) and first.fa.flow_style()
-    keys = list(document.keys())
-    after = keys.index("sources") + 1
-    end = document.lc.key(keys[after])[0] if after < len(keys) else len(lines)
-    # Blank lines and comments just above the next key belong to it.
-    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
-        end -= 1
+    end = _end_of(document, "sources", lines)
     lines[end:end] = [_entry(source, dash, flow) for source in new]
     return "".join(lines)
+
+
+def _end_of(document: CommentedMap, key: str, lines: list[str]) -> int:
+    """The line after `key`'s value: the next key's, less the blank lines and comments just
+    above it (they belong to it)."""
+    keys = list(document.keys())
+    after = keys.index(key) + 1
+    end = document.lc.key(keys[after])[0] if after < len(keys) else len(lines)
+    while end > document.lc.key(key)[0] + 1 and (
+        not lines[end - 1].strip() or lines[end - 1].startswith("#")
+    ):
+        end -= 1
+    return end
 
 
 def _entry(source: NewSource, dash: int, flow: bool) -> str:

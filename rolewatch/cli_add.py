@@ -84,7 +84,11 @@ def add(
     if write and resolved:
         before = path.read_text(encoding="utf-8")
         new = [NewSource(source_name(ref), ref.type, ref.board, ref.api_base) for ref in resolved]
-        added, skipped = add_sources(path, new)
+        try:
+            added, skipped = add_sources(path, new)
+        except ValueError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_CONFIG)
         _check_or_restore(path, before)
         if not as_json:
             for source in added:

@@ -310,3 +310,27 @@ def test_each_family_is_found_on_a_careers_page_and_checked(family: str, snippet
     [found] = as_json(result)
     assert (found["status"], found["type"]) == ("resolved", family), found
     assert found["postings"] > 0
+
+
+@pytest.mark.parametrize("listed", ["sources:\n", "sources: ~\n", "sources: []\n", "sources: [\n]\n"])
+def test_write_fills_an_empty_source_list_however_it_is_written(
+    tmp_path: Path, server: BoardServer, listed: str
+) -> None:
+    config = tmp_path / "rolewatch.yaml"
+    config.write_text(f"# boards\n{listed}watches: [{{name: infra, extends: infrastructure}}]  # mine\n")
+    result = run(
+        "add", "https://boards.greenhouse.io/acme", "--write", "--config", str(config), *mapped(server)
+    )
+    assert result.exit_code == 0, result.output
+    assert config.read_text() == (
+        "# boards\nsources:\n  - name: acme\n    type: greenhouse\n    board: acme\n"
+        "watches: [{name: infra, extends: infrastructure}]  # mine\n"
+    )
+
+
+def test_a_page_naming_many_boards_has_only_the_first_few_checked(server: BoardServer) -> None:
+    links = "".join(f'<a href="https://jobs.lever.co/nobody{n}">x</a>' for n in range(200))
+    server.set("/careers", html(links))
+    result = run("add", f"{server.url}/careers", "--allow-private", "--json", *mapped(server))
+    assert as_json(result)[0]["status"] == "unresolved"
+    assert len([path for _, path in server.requests if path.startswith("/v0/postings/")]) == 5

@@ -141,6 +141,9 @@ UNRESOLVED = [
     "https://ats.rippling.com/",
     "https://career5.successfactors.eu/career",  # no company named
     "https://example.com/careers",
+    "https://www.greenhouse.io/careers",  # the vendor's own pages are no board
+    "https://greenhouse.io/privacy-policy",
+    "https://acme.wd5.myworkdayjobs.com/wday/cxs/a%2Fb/Ext/jobs",  # a tenant no source could have
     "ftp://boards.greenhouse.io/stripe",  # not http(s)
     "mailto:jobs@example.com",
     "",

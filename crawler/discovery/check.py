@@ -16,6 +16,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import scrapy
+from pydantic import ValidationError
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 
 from config.schema import SourceConfig
@@ -56,8 +57,12 @@ def check_board(ref: BoardRef, fetcher: Fetcher) -> BoardCheck:
     """Read the board's listing once; ok only when it answers as a board of its family and
     lists postings. A posting whose detail the board would fetch counts as listed, by the
     title its listing gives."""
-    board = board_for(source_of(ref))
-    queue: list[scrapy.Request] = list(board.start())
+    try:
+        board = board_for(source_of(ref))
+        queue: list[scrapy.Request] = list(board.start())
+    except (ValidationError, ValueError) as error:  # a token no source of the family could have
+        first = str(error).splitlines()[0][:200]
+        return BoardCheck(ref, False, reason=f"not a board: {first}")
     listed: list[tuple[str, str | None]] = []  # (title, company) of each posting read
     made = 0
     while queue and made < MAX_REQUESTS:

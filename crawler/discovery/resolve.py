@@ -17,6 +17,7 @@ from crawler.discovery.page import COMMON_PATHS, boards_on_page, careers_links, 
 from crawler.discovery.urls import BoardRef, resolve_url
 
 MAX_PAGES = 8  # pages of the company's own site fetched for one target
+MAX_CHECKED = 5  # boards a page names that are checked, in the page's order
 CAREERS_LINKS_FOLLOWED = 3
 # Tried with `--probe`, most common first; subdomain families answer for any name, so the
 # board's own company name must agree with the target.
@@ -126,7 +127,7 @@ class Discovery:
 
     def _checked(self, target: str, refs: list[BoardRef], via: str) -> Resolution:
         reasons = []
-        for ref in refs:
+        for ref in refs[:MAX_CHECKED]:
             if (unreadable := _readable(target, ref)) is not None:
                 reasons.append(unreadable.reason or "")
                 continue

@@ -124,7 +124,7 @@ def _greenhouse(url: _Url) -> BoardRef | None:
     if url.host in ("boards-api.greenhouse.io", "boards-api.eu.greenhouse.io", "api.greenhouse.io"):
         token = _after(url, "v1", "boards")
     elif url.host in ("boards.greenhouse.io", "job-boards.greenhouse.io", "boards.eu.greenhouse.io",
-                      "job-boards.eu.greenhouse.io", "greenhouse.io", "www.greenhouse.io"):  # fmt: skip
+                      "job-boards.eu.greenhouse.io"):  # fmt: skip
         token = _first(url.query, "for", "board") or _segment(url, 0, _GREENHOUSE_RESERVED)
     else:
         return None
@@ -196,15 +196,17 @@ def _workday(url: _Url) -> BoardRef | None:
     api_base = f"https://{tenant}.{match['pod']}.myworkdayjobs.com"
     segments = list(url.segments)
     if [s.lower() for s in segments[:2]] == ["wday", "cxs"] and len(segments) >= 4:
-        site = _token(segments[3])  # /wday/cxs/{tenant}/{site}/jobs
-        return BoardRef("workday", f"{segments[2]}/{site}", api_base) if site else None
+        cxs_tenant, site = _token(segments[2]), _token(segments[3])  # /wday/cxs/{tenant}/{site}/jobs
+        if not cxs_tenant or not site or "/" in cxs_tenant + site:
+            return None
+        return BoardRef("workday", f"{cxs_tenant}/{site}", api_base)
     segments = _without_locale(segments)
     if url.host.endswith(".myworkdaysite.com") and [s.lower() for s in segments[:1]] == ["recruiting"]:
         segments = segments[2:]  # /recruiting/{tenant}/{site}
     if not segments or segments[0].lower() in _WORKDAY_RESERVED:
         return None
     site = _token(segments[0])
-    return BoardRef("workday", f"{tenant}/{site}", api_base) if site else None
+    return BoardRef("workday", f"{tenant}/{site}", api_base) if site and "/" not in site else None
 
 
 def _teamtailor(url: _Url) -> BoardRef | None:
