@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
+
+import redis
 
 from config.schema import CrawlSettings, SourceConfig
 from crawler.crawl import (
@@ -53,7 +56,21 @@ def start_source(
 
 def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlReport:
     """Store a source whose state was taken (its last request handled, or its budget out) and
-    publish its outcome. Only the holder of the state calls this, so it runs once per run."""
+    publish its outcome. Only the holder of the state calls this, so it runs once per run; if
+    storing fails, the failure is published, so no scheduler waits for the source forever."""
+    try:
+        report = _stored(fleet, ingest, state)
+    except Exception as error:
+        with suppress(redis.RedisError):
+            fleet.publish(
+                state.run_id, {"source": state.source.name, "error": f"storing the crawl failed: {error}"}
+            )
+        raise
+    fleet.publish(state.run_id, report.as_dict())
+    return report
+
+
+def _stored(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlReport:
     board = state.board
     stats = {
         "requests": len(state.requested),
@@ -80,9 +97,5 @@ def finish_source(fleet: Fleet, ingest: Ingest, state: SharedSource) -> CrawlRep
     while settling.step_now():
         pass
     if not outcome or isinstance(outcome[0], str):
-        reason = outcome[0] if outcome else "storing the crawl did not end"
-        fleet.publish(state.run_id, {"source": board.source.name, "error": reason})
-        raise RuntimeError(f"{board.source.name}: {reason}")
-    report = outcome[0]
-    fleet.publish(state.run_id, report.as_dict())
-    return report
+        raise RuntimeError(outcome[0] if outcome else "storing the crawl did not end")
+    return outcome[0]

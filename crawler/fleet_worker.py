@@ -192,6 +192,8 @@ class FleetSpider(scrapy.Spider):
                     self._finish(claimed)
         except redis.RedisError as error:  # Redis away for a moment: try again at the next tick
             log.warning("cannot reach the queue: %s", error)
+        except Exception:  # a LoopingCall stops for good on an error: log it and keep ticking
+            log.exception("the worker's periodic round failed; trying again at the next")
 
     def _idle(self, spider: scrapy.Spider) -> None:
         raise DontCloseSpider  # a worker waits for work until it is stopped

@@ -66,7 +66,12 @@ class Seal:
         mac, body = data[len(_VERSION) : header], data[header:]
         if not hmac.compare_digest(mac, self._mac(kind, body)):
             raise RefusedMessage(f"a {kind} message whose seal does not match the queue's key")
-        return pickle.loads(body)
+        try:
+            return pickle.loads(body)
+        except Exception as error:  # sealed by this fleet, written by another version of it
+            raise RefusedMessage(
+                f"a {kind} message this version cannot read: {type(error).__name__}"
+            ) from None
 
     def _mac(self, kind: MessageKind, body: bytes) -> bytes:
         return hmac.new(self.key, kind.encode() + b"\0" + body, hashlib.sha256).digest()

@@ -8,12 +8,18 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 import redis
 from sqlalchemy import select
 
+from config.loader import load_config
+from crawler.fleet import Fleet
+from crawler.fleet_sources import finish_source, start_source
 from pipeline.db import open_database, session_factory
+from pipeline.ingest import Ingest
 from pipeline.models import CrawlRun, Source
 from pipeline.states import RunStatus
+from pipeline.store import begin_crawl
 from rolewatch.boardserver import BoardServer, Reply
 from rolewatch.demo_boards import board_before
 from tests.conftest import stored_postings
@@ -77,3 +83,32 @@ def test_postings_and_raw_size_caps_hold_for_the_workers(tmp_path: Path, schemas
     stored = stored_postings(schemas[0])
     assert len(stored) == 2 + 5  # small's two and the first five of many; heavy's body was not read
     queue.flushdb()
+
+
+def test_a_source_whose_store_fails_is_published_failed_not_left_waiting(
+    tmp_path: Path, schemas: list[str]
+) -> None:
+    queue = redis.Redis.from_url(QUEUE)
+    queue.flushdb()
+    config_path = tmp_path / "fleet.yaml"
+    config_path.write_text(
+        f'database: "{schemas[0]}"\nqueue: {QUEUE}\n'
+        "sources: [{name: acme, type: greenhouse, board: acme, api_base: 'http://127.0.0.1:9'}]\n"
+    )
+    config = load_config(config_path)
+    engine = open_database(schemas[0])
+    fleet = Fleet(QUEUE)
+    try:
+        run_id = begin_crawl(session_factory(engine), config.sources[0])
+        start_source(fleet, config.sources[0], run_id, 2083, 30)
+        state = fleet.claim(run_id, "worker-1") or fleet.load(run_id)
+        assert state is not None
+        engine.dispose()
+        # The database goes away between the crawl and its store.
+        broken = Ingest(session_factory(open_database("sqlite:///" + str(tmp_path / "other.db"))))
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the store raises
+            finish_source(fleet, broken, state)
+        assert fleet.outcomes([run_id])[run_id]["error"].startswith("storing the crawl failed: ")
+        assert not fleet.exists(run_id)  # nothing is left for a scheduler to wait for
+    finally:
+        queue.flushdb()
