@@ -183,8 +183,13 @@ class OneRequestBoard(Board):
         except ValueError as error:
             self.record_problem(f"{response.url}: {error}")
             return
-        yield from self.emit(result)
+        yield from self.listed(result)
         self.listing, self.listing_complete = digest, True
+
+    def listed(self, result: ExtractResult) -> Iterator[Any]:
+        """What the listing's postings make: the postings themselves; a board that reads a
+        page per posting asks for those pages instead."""
+        yield from self.emit(result)
 
 
 def board_token(source: SourceConfig) -> str:

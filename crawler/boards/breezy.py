@@ -15,7 +15,6 @@ from crawler.boards.detail import DetailBoard
 from crawler.boards.tenant import TenantBoard
 from crawler.extract.breezy import extract_breezy, extract_breezy_detail
 from crawler.items import ExtractResult, RawPosting
-from pipeline.ingest import listing_digest
 
 
 class BreezyBoard(TenantBoard, DetailBoard, OneRequestBoard):
@@ -35,21 +34,10 @@ class BreezyBoard(TenantBoard, DetailBoard, OneRequestBoard):
         return f"{cls.portal(source)}/json"
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
-        if not self.board_found(response):
-            return
-        # The listing as the last clean crawl read it: every position and its text are stored.
-        digest = listing_digest(response.body, self.source)
-        if digest == self.known_listing:
-            self.listing, self.same_listing, self.listing_complete = digest, True, True
-            return
-        payload = self.decode(response)
-        if payload is None:
-            return
-        try:
-            result = self.extract(payload, self.source.company, self.room())
-        except ValueError as error:
-            self.record_problem(f"{response.url}: {error}")
-            return
+        if self.board_found(response):
+            yield from super().parse_listing(response)
+
+    def listed(self, result: ExtractResult) -> Iterator[Any]:
         yield from self.emit(ExtractResult(dropped=result.dropped, unreadable=result.unreadable))
         for listed in result.postings:
             url = self.page_url(listed)
@@ -57,7 +45,6 @@ class BreezyBoard(TenantBoard, DetailBoard, OneRequestBoard):
                 yield from self.emit(ExtractResult(postings=[listed]))
             else:
                 yield from self.detail_unless_known(listed, url, self.parse_posting)
-        self.listing, self.listing_complete = digest, True
 
     def page_url(self, listed: RawPosting) -> str | None:
         """The position's page: its link, on the `api_base` host when one is set (a custom
